@@ -1,0 +1,99 @@
+# Folio -- top-level build. GNU make; every library through pkg-config.
+#   make                 build server/foliod and tui/folio
+#   make SANITIZE=1      the same with AddressSanitizer + UBSan
+#   make check           install what is missing, start PostgreSQL and SMTP, run every test
+#   make demo            the same set-up, a seeded demo firm, the server and the TUI
+#   make bench           benchmarks (docs/BENCHMARKS.md)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/folio
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+V := $(if $(SANITIZE),asan,release)
+OUT := build/$(V)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ifdef SANITIZE
+CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+CPPFLAGS += -D_GNU_SOURCE -Icommon -DFOLIO_SQL_DIR='"$(DATADIR)/sql"'
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
+
+SERVER_PKGS := libwebsockets json-c libpq libcurl libsodium libcmark
+TUI_PKGS := ncursesw json-c libcurl libwebsockets
+SERVER_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS)) -lpthread -lm
+TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS)) -lpthread
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) $(TUI_PKGS))
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
+TUI_SRC := $(sort $(wildcard tui/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(OUT)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(OUT)/%.o)
+TUI_OBJ := $(TUI_SRC:%.c=$(OUT)/%.o)
+# Unit tests link the program's objects except the file holding main().
+SERVER_LIB_OBJ := $(filter-out $(OUT)/server/foliod.o,$(SERVER_OBJ))
+TUI_LIB_OBJ := $(filter-out $(OUT)/tui/folio.o,$(TUI_OBJ))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
+
+.PHONY: all clean check demo bench install lint unit FORCE
+all: server/foliod tui/folio
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/foliod: $(SERVER_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
+
+$(OUT)/folio: $(TUI_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS)
+
+# The installed names always point at the variant last built.
+server/foliod: $(OUT)/foliod FORCE
+	@cmp -s $< $@ || cp $< $@
+tui/folio: $(OUT)/folio FORCE
+	@cmp -s $< $@ || cp $< $@
+
+$(OUT)/tests/test-%: tests/unit/test-%.c $(SERVER_LIB_OBJ) $(TUI_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver -Itui $(LDFLAGS) -o $@ $< \
+	    $(if $(findstring test-server-,$@),$(SERVER_LIB_OBJ),) \
+	    $(if $(findstring test-tui-,$@),$(TUI_LIB_OBJ),) \
+	    $(COMMON_OBJ) $(SERVER_LIBS) $(TUI_LIBS) $(shell $(PKG_CONFIG) --libs check)
+
+unit: $(UNIT_BIN)
+
+check:
+	@tests/run $(if $(SANITIZE),--sanitize,)
+
+demo:
+	@tests/demo.sh
+
+bench:
+	@tests/bench/run
+
+lint:
+	mandoc -Tlint -W warning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/sql \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 tui/folio $(DESTDIR)$(BINDIR)/folio
+	install -m 755 server/foliod $(DESTDIR)$(SBINDIR)/foliod
+	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
+	for m in man/*.[1578]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build server/foliod tui/folio
+
+-include $(shell find build -name '*.d' 2>/dev/null)

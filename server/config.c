@@ -1,0 +1,212 @@
+/*
+ * config.c -- the option table: one row per setting gives its flag, its
+ * environment variable, its config-file key, its default and its help line.
+ * Precedence: flags, then environment, then the config file, then defaults.
+ */
+#include "foliod.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config cfg;
+
+enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
+
+struct option_row {
+	const char *name;     /* --name and "name = value" in the file */
+	enum opt_type type;
+	void *ptr;
+	const char *env;
+	const char *dflt;
+	const char *help;
+};
+
+static const struct option_row options[] = {
+	{ "config", OPT_STR, &cfg.config_file, "FOLIO_CONFIG", NULL, "read settings from this file" },
+	{ "database-url", OPT_STR, &cfg.database_url, "FOLIO_DATABASE_URL", "",
+	    "libpq connection string or URI (PG* variables apply too)" },
+	{ "listen", OPT_STR, &cfg.listen, "FOLIO_LISTEN", "127.0.0.1:8080", "address:port to serve on" },
+	{ "smtp-url", OPT_STR, &cfg.smtp_url, "FOLIO_SMTP_URL", "", "smtp://host:port or smtps://host:port" },
+	{ "smtp-user", OPT_STR, &cfg.smtp_user, "FOLIO_SMTP_USER", "", "SMTP login name" },
+	{ "smtp-password", OPT_STR, &cfg.smtp_password, "FOLIO_SMTP_PASSWORD", "", "SMTP password" },
+	{ "mail-from", OPT_STR, &cfg.mail_from, "FOLIO_MAIL_FROM", "folio@localhost", "sender of mails" },
+	{ "public-url", OPT_STR, &cfg.public_url, "FOLIO_PUBLIC_URL", "http://127.0.0.1:8080",
+	    "base URL used in links in mails" },
+	{ "sql-dir", OPT_STR, &cfg.sql_dir, "FOLIO_SQL_DIR", FOLIO_SQL_DIR, "folder of numbered migrations" },
+	{ "log-level", OPT_STR, &cfg.log_level, "FOLIO_LOG_LEVEL", "info", "debug, info, warn or error" },
+	{ "db-threads", OPT_LONG, &cfg.db_threads, "FOLIO_DB_THREADS", "4", "database connections (threads)" },
+	{ "max-body", OPT_LONG, &cfg.max_body, "FOLIO_MAX_BODY", "1048576", "largest JSON body in bytes" },
+	{ "max-upload", OPT_LONG, &cfg.max_upload, "FOLIO_MAX_UPLOAD", "104857600", "largest upload in bytes" },
+	{ "json-depth", OPT_LONG, &cfg.json_depth, "FOLIO_JSON_DEPTH", "32", "deepest JSON nesting" },
+	{ "json-string", OPT_LONG, &cfg.json_string, "FOLIO_JSON_STRING", "262144",
+	    "longest JSON string in bytes" },
+	{ "session-days", OPT_LONG, &cfg.session_days, "FOLIO_SESSION_DAYS", "30", "days a login lasts" },
+	{ "event-queue", OPT_LONG, &cfg.event_queue, "FOLIO_EVENT_QUEUE", "1000",
+	    "events queued for one subscriber before it is cut off" },
+	{ "event-retention-days", OPT_LONG, &cfg.event_retention_days, "FOLIO_EVENT_RETENTION_DAYS", "30",
+	    "days events stay replayable" },
+	{ "test-clock", OPT_BOOL, &cfg.test_clock, NULL, "0", "allow POST /api/v1/test/clock (tests only)" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static int
+config_set(const struct option_row *o, const char *value, const char *from)
+{
+	char *end;
+	long v;
+
+	switch (o->type) {
+	case OPT_STR:
+		*(const char **)o->ptr = xstrdup(value);
+		return 0;
+	case OPT_BOOL:
+		*(bool *)o->ptr = strcmp(value, "1") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "yes") == 0;
+		return 0;
+	case OPT_LONG:
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || end == value || *end != '\0' || v < 0) {
+			fprintf(stderr, "foliod: %s: %s wants a number, not \"%s\"\n", from, o->name, value);
+			return -1;
+		}
+		*(long *)o->ptr = v;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct option_row *
+config_find(const char *name, size_t len)
+{
+	const struct option_row *o;
+
+	for (o = options; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Reads "key = value" lines; '#' starts a comment. Keys already set by flags or env win. */
+static int
+config_file(const char *path, const bool *set)
+{
+	const struct option_row *o;
+	char line[4096], *eq, *key, *val;
+	FILE *fp = fopen(path, "r");
+	int lineno = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "foliod: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp)) {
+		lineno++;
+		key = trim(line);
+		if (*key == '#' || *key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			fprintf(stderr, "foliod: %s:%d: expected name = value\n", path, lineno);
+			fclose(fp);
+			return -1;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if ((o = config_find(key, strlen(key))) == NULL) {
+			fprintf(stderr, "foliod: %s:%d: unknown setting %s\n", path, lineno, key);
+			fclose(fp);
+			return -1;
+		}
+		if (!set[o - options] && config_set(o, val, path) != 0) {
+			fclose(fp);
+			return -1;
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int
+config_load(int *argc, char ***argv)
+{
+	const struct option_row *o;
+	bool set[sizeof options / sizeof options[0]] = { false };
+	char **av = *argv, *arg, *eq;
+	const char *val;
+	int i, out = 1;
+
+	for (o = options; o->name; o++)
+		if (o->dflt)
+			config_set(o, o->dflt, "default");
+	/* Flags first: they win over everything. Leave non-option words in argv. */
+	for (i = 1; i < *argc; i++) {
+		arg = av[i];
+		if (strncmp(arg, "--", 2) != 0 || strcmp(arg, "--help") == 0 ||
+		    strcmp(arg, "--version") == 0 || strcmp(arg, "--list-routes") == 0) {
+			av[out++] = arg;
+			continue;
+		}
+		eq = strchr(arg + 2, '=');
+		o = config_find(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+		if (o == NULL) {
+			av[out++] = arg; /* a subcommand's own flag */
+			continue;
+		}
+		if (o->type == OPT_BOOL && eq == NULL)
+			val = "1";
+		else if (eq)
+			val = eq + 1;
+		else if (i + 1 < *argc)
+			val = av[++i];
+		else {
+			fprintf(stderr, "foliod: --%s needs a value\n", o->name);
+			return -1;
+		}
+		if (config_set(o, val, "flag") != 0)
+			return -1;
+		set[o - options] = true;
+	}
+	av[out] = NULL;
+	*argc = out;
+	for (o = options; o->name; o++)
+		if (!set[o - options] && o->env && (val = getenv(o->env)) != NULL && *val) {
+			if (config_set(o, val, o->env) != 0)
+				return -1;
+			set[o - options] = true;
+		}
+	if (cfg.config_file && config_file(cfg.config_file, set) != 0)
+		return -1;
+	if (cfg.db_threads < 1 || cfg.db_threads > 64) {
+		fprintf(stderr, "foliod: db-threads must be 1 to 64\n");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_usage(FILE *fp)
+{
+	const struct option_row *o;
+
+	fprintf(fp, "usage: foliod [options] migrate | serve | create-firm --name N --owner-email E\n"
+		    "       foliod --help | --version | --list-routes\n\noptions:\n");
+	for (o = options; o->name; o++)
+		fprintf(fp, "  --%-22s %s%s%s%s%s\n", o->name, o->help, o->env ? " [" : "",
+		    o->env ? o->env : "", o->env ? "]" : "", "");
+}

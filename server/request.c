@@ -1,0 +1,196 @@
+/*
+ * request.c -- one HTTP request: its arguments, its JSON body and its reply.
+ * Handlers use the reply_* and field_* helpers, which write API.md's error
+ * shape, so a handler reads straight through: on a false/NULL, just return.
+ */
+#include "foliod.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+req_free(struct request *req)
+{
+	size_t i;
+
+	if (req == NULL)
+		return;
+	for (i = 0; i < req->nargs; i++) {
+		free(req->args[i].key);
+		free(req->args[i].value);
+	}
+	free(req->args);
+	free(req->path);
+	free(req->authorization);
+	free(req->content_type);
+	free(req->user.name);
+	free(req->user.email);
+	buf_free(&req->body);
+	buf_free(&req->out);
+	free(req);
+}
+
+const char *
+req_arg(const struct request *req, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < req->nargs; i++)
+		if (strcmp(req->args[i].key, key) == 0)
+			return req->args[i].value;
+	return NULL;
+}
+
+int
+req_arg_int(struct request *req, const char *key, int64_t dflt, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const char *v = req_arg(req, key);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0') {
+		*out = dflt;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || *end != '\0' || n < min) {
+		reply_error(req, 422, "invalid_field", "%s must be a whole number of at least %" PRId64,
+		    key, min);
+		return -1;
+	}
+	*out = n > max ? max : n;
+	return 0;
+}
+
+struct json_object *
+req_json(struct request *req)
+{
+	struct json_limits lim = { (int)cfg.json_depth, (size_t)cfg.json_string };
+	struct json_object *o;
+	char err[256];
+
+	if (req->content_type == NULL || strncasecmp(req->content_type, "application/json", 16) != 0) {
+		reply_error(req, 415, "unsupported_media_type",
+		    "send the body as Content-Type: application/json");
+		return NULL;
+	}
+	o = json_parse(buf_str(&req->body), req->body.len, &lim, err, sizeof err);
+	if (o == NULL) {
+		reply_error(req, 400, "malformed_json", "%s", err);
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		reply_error(req, 422, "invalid_body", "the body must be a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+void
+reply_json(struct request *req, int status, struct json_object *o)
+{
+	req->status = status;
+	buf_reset(&req->out);
+	buf_puts(&req->out, json_text(o));
+	json_object_put(o);
+}
+
+void
+reply_error(struct request *req, int status, const char *code, const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(o, "error", e);
+	reply_json(req, status, o);
+}
+
+void
+reply_empty(struct request *req, int status)
+{
+	req->status = status;
+	buf_reset(&req->out);
+}
+
+void
+reply_list(struct request *req, struct json_object *items, const char *next)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next", next ? json_object_new_string(next) : NULL);
+	reply_json(req, 200, o);
+}
+
+static bool
+field_fail(struct request *req, const char *key, enum json_get r, const char *what)
+{
+	if (r == JSON_GET_MISSING)
+		reply_error(req, 422, "missing_field", "%s is required", key);
+	else
+		reply_error(req, 422, "invalid_field", "%s must be %s", key, what);
+	return false;
+}
+
+bool
+field_string(struct request *req, struct json_object *o, const char *key, bool required,
+    size_t maxlen, const char **out)
+{
+	enum json_get r = json_get_string(o, key, out);
+
+	if (r == JSON_GET_MISSING && !required)
+		return true;
+	if (r != JSON_GET_OK)
+		return field_fail(req, key, r, "a string");
+	if (required && **out == '\0') {
+		reply_error(req, 422, "invalid_field", "%s must not be empty", key);
+		return false;
+	}
+	if (strlen(*out) > maxlen) {
+		reply_error(req, 422, "invalid_field", "%s is longer than %zu bytes", key, maxlen);
+		return false;
+	}
+	return true;
+}
+
+bool
+field_int(struct request *req, struct json_object *o, const char *key, bool required,
+    int64_t min, int64_t max, int64_t *out)
+{
+	enum json_get r = json_get_int(o, key, out);
+
+	if (r == JSON_GET_MISSING && !required)
+		return true;
+	if (r != JSON_GET_OK)
+		return field_fail(req, key, r, "an integer");
+	if (*out < min || *out > max) {
+		reply_error(req, 422, "invalid_field", "%s must be from %" PRId64 " to %" PRId64, key,
+		    min, max);
+		return false;
+	}
+	return true;
+}
+
+bool
+field_bool(struct request *req, struct json_object *o, const char *key, bool required, bool *out)
+{
+	enum json_get r = json_get_bool(o, key, out);
+
+	if (r == JSON_GET_MISSING && !required)
+		return true;
+	if (r != JSON_GET_OK)
+		return field_fail(req, key, r, "true or false");
+	return true;
+}

@@ -1,0 +1,160 @@
+/*
+ * route.c -- the route table, path matching, and the dispatcher that runs a
+ * request on a pool thread: authenticate, check who may call, run the handler.
+ * The same table gives `foliod --list-routes` and is checked against the
+ * man page by the tests.
+ */
+#include "foliod.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct route routes[] = {
+	{ M_GET, "/healthz", WHO_PUBLIC, route_healthz, "200 when the database answers" },
+	{ M_POST, "/api/v1/sessions", WHO_PUBLIC, route_sessions_create, "log in" },
+	{ M_DELETE, "/api/v1/sessions/current", WHO_ANY, route_sessions_delete, "log out" },
+	{ M_GET, "/api/v1/me", WHO_ANY, route_me, "the current user" },
+	{ M_GET, "/api/v1/staff", WHO_STAFF, route_staff_list, "team members" },
+	{ M_POST, "/api/v1/staff", WHO_ADMIN, route_staff_create, "add a team member" },
+	{ M_GET, "/api/v1/accounts", WHO_ANY, route_accounts_list, "client accounts" },
+	{ M_POST, "/api/v1/accounts", WHO_STAFF, route_accounts_create, "add a client account" },
+	{ M_GET, "/api/v1/accounts/{id}", WHO_ANY, route_accounts_get, "one account and its contacts" },
+	{ M_POST, "/api/v1/accounts/{id}/contacts", WHO_STAFF, route_contacts_create, "add a contact" },
+	{ M_GET, "/api/v1/templates", WHO_STAFF, route_templates_list, "message templates" },
+	{ M_POST, "/api/v1/templates", WHO_STAFF, route_templates_create, "add a template" },
+	{ M_GET, "/api/v1/templates/{id}", WHO_STAFF, route_templates_get, "one template" },
+	{ M_PATCH, "/api/v1/templates/{id}", WHO_STAFF, route_templates_update, "change a template" },
+	{ M_DELETE, "/api/v1/templates/{id}", WHO_STAFF, route_templates_delete, "delete a template" },
+	{ M_GET, "/api/v1/threads", WHO_ANY, route_threads_list, "threads, filtered" },
+	{ M_POST, "/api/v1/threads", WHO_ANY, route_threads_create, "new chat" },
+	{ M_GET, "/api/v1/threads/{id}", WHO_ANY, route_threads_get, "one thread" },
+	{ M_PATCH, "/api/v1/threads/{id}", WHO_STAFF, route_threads_update,
+	    "archive, reopen, assign, reminders" },
+	{ M_GET, "/api/v1/threads/{id}/messages", WHO_ANY, route_messages_list, "messages, paged" },
+	{ M_POST, "/api/v1/threads/{id}/messages", WHO_ANY, route_messages_create, "post a message" },
+	{ M_POST, "/api/v1/threads/{id}/read", WHO_ANY, route_threads_read, "move the read marker" },
+	{ M_PATCH, "/api/v1/tasks/{id}", WHO_ANY, route_tasks_update, "tick a client task" },
+	{ M_POST, "/api/v1/test/clock", WHO_OWNER, route_test_clock,
+	    "move the clock (only with --test-clock)" },
+	{ M_OTHER, NULL, WHO_PUBLIC, NULL, NULL },
+};
+
+static const char *method_names[] = { "GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "OTHER" };
+
+const char *
+method_name(enum http_method m)
+{
+	return method_names[m];
+}
+
+/* Matches one pattern; {id} takes a positive decimal integer. */
+static bool
+route_path_match(const char *pat, const char *path, int64_t *ids, int *nids)
+{
+	char *end;
+	long long v;
+
+	*nids = 0;
+	while (*pat && *path) {
+		if (strncmp(pat, "{id}", 4) == 0) {
+			if (*path < '1' || *path > '9')
+				return false;
+			v = strtoll(path, &end, 10);
+			if (v <= 0 || (*end != '/' && *end != '\0') || *nids >= 4)
+				return false;
+			ids[(*nids)++] = v;
+			pat += 4;
+			path = end;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return false;
+	}
+	return *pat == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+}
+
+const struct route *
+route_match(enum http_method m, const char *path, int64_t *ids, int *nids, int *status)
+{
+	const struct route *r;
+	int n;
+	int64_t tmp[4];
+
+	*status = 404;
+	for (r = routes; r->pattern; r++) {
+		if (!route_path_match(r->pattern, path, tmp, &n))
+			continue;
+		if (r->method != m) {
+			*status = 405;
+			continue;
+		}
+		memcpy(ids, tmp, sizeof tmp);
+		*nids = n;
+		return r;
+	}
+	return NULL;
+}
+
+bool
+is_staff(const struct request *req)
+{
+	return req->user.kind == USER_STAFF;
+}
+
+static bool
+route_allowed(struct request *req)
+{
+	const struct principal *u = &req->user;
+
+	switch (req->route->who) {
+	case WHO_PUBLIC:
+	case WHO_ANY:
+		return true;
+	case WHO_STAFF:
+		return u->kind == USER_STAFF;
+	case WHO_ADMIN:
+		return u->kind == USER_STAFF && u->role >= ROLE_ADMIN;
+	case WHO_OWNER:
+		return u->kind == USER_STAFF && u->role == ROLE_OWNER;
+	}
+	return false;
+}
+
+void
+route_run(struct job *job, struct db *db)
+{
+	struct request *req = (struct request *)job;
+
+	req->status = 0;
+	if (req->route->who != WHO_PUBLIC && auth_resolve(req, db) != 0)
+		goto out;
+	if (req->user.view_as_account > 0 && req->method != M_GET) {
+		reply_error(req, 403, "view_as_read_only", "viewing as a client is read-only");
+		goto out;
+	}
+	if (!route_allowed(req)) {
+		reply_error(req, 403, "forbidden", "your role may not do this");
+		goto out;
+	}
+	req->route->fn(req, db);
+out:
+	db_rollback(db); /* a handler that returned inside a transaction changed nothing */
+	if (db->broken) {
+		reply_error(req, 503, "database_unavailable",
+		    "the database is not reachable; try again shortly");
+	} else if (req->status == 0) {
+		log_error("request %s: handler set no reply", req->request_id);
+		reply_error(req, 500, "internal_error", "internal server error");
+	}
+}
+
+void
+route_list(FILE *fp)
+{
+	static const char *who_names[] = { "public", "any", "staff", "admin", "owner" };
+	const struct route *r;
+
+	for (r = routes; r->pattern; r++)
+		fprintf(fp, "%-7s %-36s %-7s %s\n", method_name(r->method), r->pattern,
+		    who_names[r->who], r->help);
+}
