@@ -176,6 +176,10 @@ void reply_error(struct request *req, int status, const char *code, const char *
 void reply_empty(struct request *req, int status);
 /* {"items": items, "next": next or null}; takes ownership of items. */
 void reply_list(struct request *req, struct json_object *items, const char *next);
+/* Reads ?limit (default 50, capped at 200) and the offset cursor ?cursor. Replies 422 on bad input. */
+int req_page(struct request *req, int64_t *limit, int64_t *offset);
+/* Replies with items, and a next cursor when the page was full. Takes ownership of items. */
+void reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset);
 
 /*
  * Field getters for request bodies that reply 422 naming the field on a wrong
@@ -247,6 +251,108 @@ int firm_create_cli(int argc, char **argv);
 char *markdown_html(const char *body);
 /* Loom, Vimeo, YouTube and Google Drive links as [{provider,url}]. Caller puts. */
 struct json_object *markdown_embeds(const char *body);
+
+/* db-people.c -- staff, accounts, contacts. JSON results: caller puts. */
+struct json_object *db_accounts_list(struct db *db, const struct principal *u, const char *q,
+    bool unread, bool by_name, int64_t limit, int64_t offset);
+/* One account with its contacts, or NULL when it is not visible to u. */
+struct json_object *db_account_get(struct db *db, const struct principal *u, int64_t id);
+/* NULL when the name is taken (db->unique_violation) or on failure. */
+/* 1 when u may see the account, 0 when not, -1 on failure. */
+int db_account_visible(struct db *db, const struct principal *u, int64_t account_id);
+struct json_object *db_account_create(struct db *db, int64_t firm_id, const char *name);
+/* The new user id; 0 when the email is taken; -1 on failure. */
+int64_t db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char *name,
+    const char *email, const char *hash, bool portal_access, bool notify);
+struct json_object *db_contact_get(struct db *db, int64_t id);
+struct json_object *db_staff_list(struct db *db, int64_t firm_id);
+/* The new user id; 0 when the email is taken; -1 on failure. */
+int64_t db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *email,
+    const char *hash, const char *role);
+struct json_object *db_staff_get(struct db *db, int64_t firm_id, int64_t id);
+
+/* db-templates.c */
+struct template_fields {
+	const char *name, *subject, *body; /* NULL: unchanged (update) or default (create) */
+	bool has_enabled, enabled;
+	int64_t interval_days, max_count;  /* 0: unchanged or default */
+};
+struct reminder_change;
+struct json_object *db_templates_list(struct db *db, int64_t firm_id, int64_t limit, int64_t offset);
+struct json_object *db_template_get(struct db *db, int64_t firm_id, int64_t id);
+/* Creates (id 0) or updates a template. NULL when absent or the name is taken. Caller puts. */
+struct json_object *db_template_save(struct db *db, int64_t firm_id, int64_t id,
+    const struct template_fields *t);
+long db_template_delete(struct db *db, int64_t firm_id, int64_t id);
+
+/* db-threads.c -- threads, messages, read markers, tasks. JSON results: caller puts. */
+struct reminder_settings {
+	bool enabled;
+	int64_t interval_days, max_count;
+};
+struct reminder_change {
+	bool has_enabled, enabled;
+	int64_t interval_days, max_count; /* 0: unchanged */
+};
+struct thread_filter {
+	int64_t account_id;   /* 0: any */
+	int archived;         /* -1 any, 0, 1 */
+	bool unread;
+	const char *assigned; /* NULL any, "none", "id" (assignee_id) */
+	int64_t assignee_id;
+	const char *waiting_on; /* NULL, "firm", "client" */
+	bool by_waiting;      /* sort by waiting_since instead of last_message_at */
+};
+struct thread_change {
+	int archived;         /* -1 unchanged */
+	bool set_assignee;
+	int64_t assignee_id;  /* 0: none */
+	struct reminder_change reminders;
+};
+struct json_object *db_threads_list(struct db *db, const struct principal *u,
+    const struct thread_filter *f, int64_t limit, int64_t offset);
+/* The thread as u may see it, or NULL. */
+struct json_object *db_thread_get(struct db *db, const struct principal *u, int64_t id);
+/* The thread's account when u may see it, else 0 (lock: FOR UPDATE). */
+int64_t db_thread_account(struct db *db, const struct principal *u, int64_t id, bool lock);
+struct json_object *db_messages_list(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t before, int64_t after, int64_t limit);
+struct json_object *db_message_get(struct db *db, const struct principal *u, int64_t id);
+/* Looks up an author's client_msg_id. Returns 1 found, 0 not, -1 on failure. */
+int db_client_msg_find(struct db *db, int64_t author_id, const char *client_msg_id,
+    int64_t *message_id, int64_t *thread_id, bool *first);
+/* Inserts a message and moves the thread, the author's marker and the account. Returns its id or -1. */
+int64_t db_message_insert(struct db *db, const struct principal *u, int64_t thread_id,
+    const char *body, bool internal, const char *client_msg_id);
+int64_t db_thread_insert(struct db *db, const struct principal *u, int64_t account_id,
+    const char *subject, const struct reminder_settings *r);
+int db_task_insert(struct db *db, int64_t firm_id, int64_t thread_id, const char *title, int position);
+/* Contacts of the account with portal access; -1 on failure. */
+int db_account_has_portal(struct db *db, int64_t account_id);
+struct json_object *db_read_marker_set(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t up_to);
+long db_thread_update(struct db *db, int64_t thread_id, const struct thread_change *c);
+bool db_staff_in_firm(struct db *db, int64_t firm_id, int64_t id);
+struct json_object *db_task_set_done(struct db *db, const struct principal *u, int64_t task_id,
+    bool done);
+/* A template's subject and body with placeholders filled for the account, and its reminders. */
+struct json_object *db_template_render(struct db *db, int64_t firm_id, int64_t template_id,
+    int64_t account_id);
+
+/* route-threads.c */
+/* Reads {enabled?, interval_days?, max_count?}; replies 422 and returns false when bad. */
+bool reminder_fields_read(struct request *req, struct json_object *rem,
+    struct reminder_change *out);
+
+/* activity.c -- consequences of a change, in its transaction. Each returns -1 on failure. */
+int activity_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id);
+int activity_message_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id);
+/* Archive, reopen, assignment, reminder settings, or a new message moved it. */
+int activity_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
+int activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
+int activity_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 
 /* route-*.c handlers */
 void route_healthz(struct request *req, struct db *db);

@@ -113,7 +113,7 @@ static void
 http_log(struct request *req)
 {
 	struct json_object *o = json_object_new_object();
-	char when[40];
+	char when[40], ms[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
@@ -125,8 +125,8 @@ http_log(struct request *req)
 	json_object_object_add(o, "method", json_object_new_string(method_name(req->method)));
 	json_object_object_add(o, "path", json_object_new_string(req->path));
 	json_object_object_add(o, "status", json_object_new_int(req->status));
-	json_object_object_add(o, "duration_ms",
-	    json_object_new_double((double)(long)((now_mono() - req->started) * 1e5) / 100.0));
+	snprintf(ms, sizeof ms, "%.2f", (now_mono() - req->started) * 1e3);
+	json_object_object_add(o, "duration_ms", json_object_new_double_s(strtod(ms, NULL), ms));
 	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
 	json_object_object_add(o, "peer", json_object_new_string(req->peer));
 	if (req->user.id)

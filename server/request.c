@@ -194,3 +194,21 @@ field_bool(struct request *req, struct json_object *o, const char *key, bool req
 		return field_fail(req, key, r, "true or false");
 	return true;
 }
+
+int
+req_page(struct request *req, int64_t *limit, int64_t *offset)
+{
+	if (req_arg_int(req, "limit", 50, 1, 200, limit) != 0 ||
+	    req_arg_int(req, "cursor", 0, 0, INT64_MAX, offset) != 0)
+		return -1;
+	return 0;
+}
+
+void
+reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset)
+{
+	char next[32];
+
+	snprintf(next, sizeof next, "%" PRId64, offset + limit);
+	reply_list(req, items, (int64_t)json_object_array_length(items) == limit ? next : NULL);
+}

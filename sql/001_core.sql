@@ -105,6 +105,9 @@ CREATE TABLE threads (
     created_at timestamptz NOT NULL DEFAULT folio_now(),
     last_message_at timestamptz NOT NULL DEFAULT folio_now(),
     last_message_id bigint,
+    -- The same for what contacts see (internal notes left out), so no list leaks a note.
+    last_public_message_at timestamptz NOT NULL DEFAULT folio_now(),
+    last_public_message_id bigint,
     -- The last message a contact may see: who wrote it decides whose turn it is.
     last_public_author_kind text CHECK (last_public_author_kind IN ('staff', 'contact')),
     waiting_since timestamptz,
@@ -143,9 +146,8 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
 
--- client_msg_id may also name the thread a POST /threads created.
-ALTER TABLE threads ADD COLUMN client_msg_id text CHECK (length(client_msg_id) BETWEEN 1 AND 128);
-CREATE UNIQUE INDEX threads_client_msg_id ON threads (created_by, client_msg_id);
+-- POST /threads stores its client_msg_id on the thread's first message, so one
+-- unique index makes both routes idempotent.
 
 CREATE TABLE tasks (
     id bigserial PRIMARY KEY,
@@ -167,3 +169,15 @@ CREATE TABLE read_markers (
     PRIMARY KEY (thread_id, user_id)
 );
 CREATE INDEX read_markers_user ON read_markers (user_id);
+
+-- Unread messages of a thread for a user: after the user's marker, written by others;
+-- internal notes count only for staff.
+CREATE FUNCTION folio_unread(p_thread bigint, p_user bigint, p_staff boolean) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT count(*) FROM messages m
+     WHERE m.thread_id = p_thread
+       AND m.id > coalesce((SELECT up_to_message_id FROM read_markers r
+                             WHERE r.thread_id = p_thread AND r.user_id = p_user), 0)
+       AND m.author_id <> p_user
+       AND (p_staff OR NOT m.internal)
+$$;

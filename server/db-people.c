@@ -1,0 +1,208 @@
+/*
+ * db-people.c -- SQL for staff, accounts and contacts. Returns JSON objects
+ * shaped as the API answers them; visibility is part of every query.
+ */
+#include "foliod.h"
+
+
+#include <string.h>
+
+static const char account_cols[] =
+    "a.id, a.name, folio_ts(a.created_at) AS created_at,"
+    " folio_ts(a.last_activity_at) AS last_activity_at,"
+    " (SELECT coalesce(sum(folio_unread(t.id, $1, $2)), 0)::bigint FROM threads t"
+    "   WHERE t.account_id = a.id) AS unread_count";
+
+struct json_object *
+db_accounts_list(struct db *db, const struct principal *u, const char *q, bool unread,
+    bool by_name, int64_t limit, int64_t offset)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *a;
+
+	buf_printf(&sql,
+	    "SELECT * FROM (SELECT %s FROM accounts a WHERE a.firm_id = $3"
+	    "   AND ($4::bigint IS NULL OR a.id = $4)"
+	    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)) x"
+	    " WHERE NOT $6 OR unread_count > 0"
+	    " ORDER BY %s LIMIT $7 OFFSET $8",
+	    account_cols,
+	    by_name ? "lower(name), id" : "last_activity_at DESC NULLS LAST, lower(name), id");
+	p_int(&p, u->id);
+	p_bool(&p, u->kind == USER_STAFF);
+	p_int(&p, u->firm_id);
+	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
+	p_str(&p, q);
+	p_bool(&p, unread);
+	p_int(&p, limit);
+	p_int(&p, offset);
+	a = db_all_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return a;
+}
+
+struct json_object *
+db_account_get(struct db *db, const struct principal *u, int64_t id)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *o;
+
+	buf_printf(&sql,
+	    "SELECT %s, (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name,"
+	    "   'email', u.email, 'portal_access', c.portal_access, 'notify', c.notify) ORDER BY u.id),"
+	    "   '[]') FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.account_id = a.id)"
+	    "   AS contacts"
+	    " FROM accounts a WHERE a.firm_id = $3 AND a.id = $4 AND ($5::bigint IS NULL OR a.id = $5)",
+	    account_cols);
+	p_int(&p, u->id);
+	p_bool(&p, u->kind == USER_STAFF);
+	p_int(&p, u->firm_id);
+	p_int(&p, id);
+	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
+	o = db_one_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return o;
+}
+
+struct json_object *
+db_account_create(struct db *db, int64_t firm_id, const char *name)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_str(&p, name);
+	return db_one_json(db,
+	    "INSERT INTO accounts (firm_id, name) VALUES ($1, $2)"
+	    " RETURNING id, name, folio_ts(created_at) AS created_at, NULL::text AS last_activity_at,"
+	    " 0::bigint AS unread_count, '[]'::json AS contacts",
+	    &p);
+}
+
+/* Inserts a user row; returns its id, 0 when the email is taken, -1 on failure. */
+static int64_t
+db_user_insert(struct db *db, int64_t firm_id, const char *kind, const char *name,
+    const char *email, const char *hash)
+{
+	struct params p = { 0 };
+	int64_t id;
+
+	p_int(&p, firm_id);
+	p_str(&p, kind);
+	p_str(&p, name);
+	p_str(&p, email);
+	p_str(&p, hash);
+	id = db_one_int(db,
+	    "INSERT INTO users (firm_id, kind, name, email, password_hash)"
+	    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	    &p, -1);
+	if (id < 0 && db->unique_violation)
+		return 0;
+	return id;
+}
+
+int64_t
+db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char *name,
+    const char *email, const char *hash, bool portal_access, bool notify)
+{
+	struct params p = { 0 };
+	int64_t id;
+
+	if (db_begin(db) != 0)
+		return -1;
+	if ((id = db_user_insert(db, firm_id, "contact", name, email, hash)) <= 0)
+		return id;
+	p_int(&p, id);
+	p_int(&p, firm_id);
+	p_int(&p, account_id);
+	p_bool(&p, portal_access);
+	p_bool(&p, notify);
+	if (db_run(db,
+		"INSERT INTO contacts (user_id, firm_id, account_id, portal_access, notify)"
+		" VALUES ($1, $2, $3, $4, $5)",
+		&p) != 1 ||
+	    db_commit(db) != 0)
+		return -1;
+	return id;
+}
+
+struct json_object *
+db_contact_get(struct db *db, int64_t id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, id);
+	return db_one_json(db,
+	    "SELECT u.id, u.name, u.email, c.account_id, c.portal_access, c.notify,"
+	    " folio_ts(u.created_at) AS created_at"
+	    " FROM contacts c JOIN users u ON u.id = c.user_id WHERE u.id = $1",
+	    &p);
+}
+
+static const char staff_cols[] =
+    "SELECT u.id, u.name, u.email, s.role, folio_ts(u.created_at) AS created_at"
+    " FROM staff s JOIN users u ON u.id = s.user_id";
+
+struct json_object *
+db_staff_list(struct db *db, int64_t firm_id)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *a;
+
+	p_int(&p, firm_id);
+	buf_printf(&sql, "%s WHERE s.firm_id = $1 ORDER BY lower(u.name), u.id", staff_cols);
+	a = db_all_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return a;
+}
+
+int64_t
+db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *email,
+    const char *hash, const char *role)
+{
+	struct params p = { 0 };
+	int64_t id;
+
+	if (db_begin(db) != 0)
+		return -1;
+	if ((id = db_user_insert(db, firm_id, "staff", name, email, hash)) <= 0)
+		return id;
+	p_int(&p, id);
+	p_int(&p, firm_id);
+	p_str(&p, role);
+	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, $3)", &p) != 1 ||
+	    db_commit(db) != 0)
+		return -1;
+	return id;
+}
+
+struct json_object *
+db_staff_get(struct db *db, int64_t firm_id, int64_t id)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *o;
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	buf_printf(&sql, "%s WHERE s.firm_id = $1 AND s.user_id = $2", staff_cols);
+	o = db_one_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return o;
+}
+
+int
+db_account_visible(struct db *db, const struct principal *u, int64_t account_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, account_id);
+	p_int(&p, u->firm_id);
+	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
+	return (int)db_one_int(db,
+	    "SELECT count(*) FROM accounts WHERE id = $1 AND firm_id = $2"
+	    " AND ($3::bigint IS NULL OR id = $3)",
+	    &p, -1);
+}

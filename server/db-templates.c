@@ -1,0 +1,90 @@
+/*
+ * db-templates.c -- SQL for message templates.
+ */
+#include "foliod.h"
+
+static const char template_cols[] =
+    "id, name, subject, body, json_build_object('enabled', reminders_enabled,"
+    " 'interval_days', reminder_interval_days, 'max_count', reminder_max_count) AS reminders,"
+    " folio_ts(created_at) AS created_at, folio_ts(updated_at) AS updated_at";
+
+struct json_object *
+db_templates_list(struct db *db, int64_t firm_id, int64_t limit, int64_t offset)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *a;
+
+	p_int(&p, firm_id);
+	p_int(&p, limit);
+	p_int(&p, offset);
+	buf_printf(&sql,
+	    "SELECT %s FROM templates WHERE firm_id = $1 ORDER BY lower(name), id LIMIT $2 OFFSET $3",
+	    template_cols);
+	a = db_all_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return a;
+}
+
+struct json_object *
+db_template_get(struct db *db, int64_t firm_id, int64_t id)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *o;
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	buf_printf(&sql, "SELECT %s FROM templates WHERE firm_id = $1 AND id = $2", template_cols);
+	o = db_one_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return o;
+}
+
+struct json_object *
+db_template_save(struct db *db, int64_t firm_id, int64_t id, const struct template_fields *t)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *o;
+
+	p_int(&p, firm_id);
+	p_id(&p, id);
+	p_str(&p, t->name);
+	p_str(&p, t->subject);
+	p_str(&p, t->body);
+	if (t->has_enabled)
+		p_bool(&p, t->enabled);
+	else
+		p_null(&p);
+	p_id(&p, t->interval_days);
+	p_id(&p, t->max_count);
+	if (id > 0)
+		buf_printf(&sql,
+		    "UPDATE templates SET name = coalesce($3, name), subject = coalesce($4, subject),"
+		    " body = coalesce($5, body), reminders_enabled = coalesce($6, reminders_enabled),"
+		    " reminder_interval_days = coalesce($7, reminder_interval_days),"
+		    " reminder_max_count = coalesce($8, reminder_max_count), updated_at = folio_now()"
+		    " WHERE firm_id = $1 AND id = $2 RETURNING %s",
+		    template_cols);
+	else
+		buf_printf(&sql,
+		    "INSERT INTO templates (firm_id, name, subject, body, reminders_enabled,"
+		    " reminder_interval_days, reminder_max_count)"
+		    " SELECT $1, $3, coalesce($4, ''), coalesce($5, ''), coalesce($6, false),"
+		    " coalesce($7, 3), coalesce($8, 1) WHERE $2::bigint IS NULL RETURNING %s",
+		    template_cols);
+	o = db_one_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return o;
+}
+
+long
+db_template_delete(struct db *db, int64_t firm_id, int64_t id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	return db_run(db, "DELETE FROM templates WHERE firm_id = $1 AND id = $2", &p);
+}
