@@ -64,12 +64,19 @@ server/foliod: $(OUT)/foliod FORCE
 tui/folio: $(OUT)/folio FORCE
 	@cmp -s $< $@ || cp $< $@
 
-$(OUT)/tests/test-%: tests/unit/test-%.c $(SERVER_LIB_OBJ) $(TUI_LIB_OBJ) $(COMMON_OBJ)
+# Unit tests: test-server-* link the server's objects, test-tui-* the client's, the rest only common/.
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+$(OUT)/tests/test-server-%: tests/unit/test-server-%.c $(SERVER_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver -Itui $(LDFLAGS) -o $@ $< \
-	    $(if $(findstring test-server-,$@),$(SERVER_LIB_OBJ),) \
-	    $(if $(findstring test-tui-,$@),$(TUI_LIB_OBJ),) \
-	    $(COMMON_OBJ) $(SERVER_LIBS) $(TUI_LIBS) $(shell $(PKG_CONFIG) --libs check)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
+
+$(OUT)/tests/test-tui-%: tests/unit/test-tui-%.c $(TUI_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itui $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CHECK_LIBS)
+
+$(OUT)/tests/test-%: tests/unit/test-%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BIN)
 

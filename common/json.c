@@ -30,6 +30,27 @@ json_strings_ok(struct json_object *o, size_t max)
 	}
 }
 
+/* json-c's strict mode still takes 'single-quoted' object keys: refuse any quote outside a string. */
+static bool
+json_single_quote(const char *text, size_t len)
+{
+	bool in_string = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (in_string) {
+			if (text[i] == '\\')
+				i++;
+			else if (text[i] == '"')
+				in_string = false;
+		} else if (text[i] == '"')
+			in_string = true;
+		else if (text[i] == '\'')
+			return true;
+	}
+	return false;
+}
+
 struct json_object *
 json_parse(const char *text, size_t len, const struct json_limits *lim, char *err,
     size_t errlen)
@@ -45,6 +66,10 @@ json_parse(const char *text, size_t len, const struct json_limits *lim, char *er
 	}
 	if (memchr(text, '\0', len) != NULL) {
 		snprintf(err, errlen, "NUL byte in JSON");
+		return NULL;
+	}
+	if (json_single_quote(text, len)) {
+		snprintf(err, errlen, "malformed JSON: strings take double quotes");
 		return NULL;
 	}
 	tok = json_tokener_new_ex(lim->max_depth);

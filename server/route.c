@@ -6,6 +6,7 @@
  */
 #include "foliod.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +60,9 @@ route_path_match(const char *pat, const char *path, int64_t *ids, int *nids)
 		if (strncmp(pat, "{id}", 4) == 0) {
 			if (*path < '1' || *path > '9')
 				return false;
+			errno = 0;
 			v = strtoll(path, &end, 10);
-			if (v <= 0 || (*end != '/' && *end != '\0') || *nids >= 4)
+			if (v <= 0 || errno == ERANGE || (*end != '/' && *end != '\0') || *nids >= 4)
 				return false;
 			ids[(*nids)++] = v;
 			pat += 4;
