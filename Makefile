@@ -60,9 +60,9 @@ $(OUT)/folio: $(TUI_OBJ) $(COMMON_OBJ)
 
 # The installed names always point at the variant last built.
 server/foliod: $(OUT)/foliod FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 tui/folio: $(OUT)/folio FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 # Unit tests: test-server-* link the server's objects, test-tui-* the client's, the rest only common/.
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)

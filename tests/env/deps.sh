@@ -51,11 +51,12 @@ fail() {
 }
 
 apt_update() {
-    apt-get update -q >>"$log" 2>&1 || fail "apt-get update failed"
+    apt-get update -q -o DPkg::Lock::Timeout=300 >>"$log" 2>&1 || fail "apt-get update failed"
 }
 
 apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o DPkg::Lock::Timeout=300 \
         "${missing[@]}" >>"$log" 2>&1
 }
 

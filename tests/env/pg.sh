@@ -42,18 +42,18 @@ find_bindir() {
 }
 
 # Run a server-side command as the user owning the cluster, from a directory
-# that user can read.
+# that user can read. fd 9 (our lock) must not leak into the server.
 as_pg() {
     if is_root; then
-        (cd / && runuser -u postgres -- "$@")
+        (cd / && runuser -u postgres -- "$@" 9>&-)
     else
-        (cd / && "$@")
+        (cd / && "$@" 9>&-)
     fi
 }
 
 # Percent-encode a string for use in a URI query value ('/' kept as is).
 uri_encode() {
-    local s=$1 out="" c i
+    local LC_ALL=C s=$1 out="" c i
     for ((i = 0; i < ${#s}; i++)); do
         c=${s:i:1}
         case "$c" in
@@ -64,13 +64,23 @@ uri_encode() {
     printf '%s' "$out"
 }
 
+# True if the process exists and is not a zombie (our init may reap late).
+alive() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    case "${st%% *}" in
+        '' | Z | X) return 1 ;;
+    esac
+}
+
 # Prints the postmaster pid if this cluster's server is running.
 running_pid() {
     local pid
     [ -f "$PIDFILE" ] || return 1
     pid=$(head -n 1 "$PIDFILE" 2>/dev/null || true)
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
+    alive "$pid" || return 1
     # Guard against pid reuse by an unrelated process.
     case "$(cat "/proc/$pid/comm" 2>/dev/null || true)" in
         postgres | postmaster) ;;
@@ -187,13 +197,13 @@ do_stop() {
     fi
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 300; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        alive "$pid" || return 0
         sleep 0.1
     done
     echo "$SELF: postmaster $pid ignored SIGTERM for 30 s; sending SIGQUIT" >&2
     kill -QUIT "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        alive "$pid" || return 0
         sleep 0.1
     done
     die "could not stop postmaster $pid"
