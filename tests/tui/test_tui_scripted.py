@@ -1,0 +1,175 @@
+"""folio's scripted subcommands against a real foliod: login and logout,
+accounts, threads, send and tail, their output and their error exits."""
+
+import json
+import os
+import stat
+import subprocess
+import time
+
+import harness as h
+import tuilib
+from tuilib import folio
+
+srv = h.server()
+firm = h.Firm(srv)
+acme = firm.account("Acme Ltd")
+muller = firm.account("Müller GmbH")
+carla = firm.contact(acme["id"])
+firm.contact(muller["id"])
+
+
+def one_line_error(r, code=1):
+    h.eq(r.returncode, code, f"exit status (stderr {r.stderr!r})")
+    err = r.stderr.strip()
+    h.ok(err.startswith("folio: "), f"stderr {err!r} starts with folio:")
+    h.eq(len(err.splitlines()), 1, f"lines in stderr {err!r}")
+
+
+@h.test
+def login_stores_token_0600():
+    u = tuilib.User(srv)
+    r = folio(u, "login", "--server", srv.url, "--email", firm.owner_email, input=h.PASSWORD + "\n")
+    h.eq(r.returncode, 0, r.stderr)
+    path = os.path.join(u.state, "session.json")
+    h.eq(stat.S_IMODE(os.stat(path).st_mode), 0o600, "mode of the session file")
+    with open(path) as f:
+        s = json.load(f)
+    h.eq(s["server"], srv.url)
+    me = srv.client(s["token"]).get("/api/v1/me")
+    h.eq(me.status, 200, "the stored token works")
+
+
+@h.test
+def login_wrong_password_fails_with_reason():
+    u = tuilib.User(srv)
+    r = folio(u, "login", "--email", firm.owner_email, input="wrong password\n")
+    one_line_error(r)
+    h.ok(not os.path.exists(os.path.join(u.state, "session.json")), "no session file")
+
+
+@h.test
+def not_logged_in_and_unreachable_server():
+    u = tuilib.User(srv)
+    one_line_error(folio(u, "accounts"))
+    r = folio(u, "login", "--server", "http://127.0.0.1:1", "--email", "x@y.test", input="pw\n")
+    one_line_error(r)
+
+
+@h.test
+def accounts_plain_json_and_unread():
+    u = tuilib.User(srv, firm.owner_email)
+    r = folio(u, "accounts")
+    h.eq(r.returncode, 0, r.stderr)
+    rows = [l.split("\t") for l in r.stdout.splitlines()]
+    names = {row[2]: row for row in rows}
+    h.ok("Acme Ltd" in names and "Müller GmbH" in names, f"names in {r.stdout!r}")
+    h.eq(names["Acme Ltd"][0], str(acme["id"]))
+    r = folio(u, "accounts", "--json")
+    h.eq(r.returncode, 0, r.stderr)
+    items = json.loads(r.stdout)
+    h.ok(any(a["name"] == "Müller GmbH" and "unread_count" in a for a in items), "JSON items")
+    t = firm.thread(acme["id"], subject="Unread test")
+    carla.must("POST", f"/api/v1/threads/{t['id']}/messages", {"body": "from the client"}, status=201)
+    r = folio(u, "accounts", "--unread")
+    h.eq(r.returncode, 0, r.stderr)
+    h.ok("Acme Ltd" in r.stdout and "Müller" not in r.stdout, f"unread accounts {r.stdout!r}")
+    one_line_error(folio(u, "accounts", "extra"), 2)
+
+
+@h.test
+def threads_of_an_account():
+    u = tuilib.User(srv, firm.owner_email)
+    firm.thread(muller["id"], subject="Jahresabschluss 2024")
+    r = folio(u, "threads", "--account", "müller gmbh")
+    h.eq(r.returncode, 0, r.stderr)
+    h.ok("Jahresabschluss 2024" in r.stdout, r.stdout)
+    r = folio(u, "threads", "--account", "Müller GmbH", "--json")
+    h.ok(any(t["subject"] == "Jahresabschluss 2024" for t in json.loads(r.stdout)), "JSON threads")
+    one_line_error(folio(u, "threads", "--account", "Nobody Inc"))
+    one_line_error(folio(u, "threads"), 2)
+
+
+@h.test
+def send_with_subject_body_and_reminders():
+    u = tuilib.User(srv, firm.owner_email)
+    r = folio(u, "send", "--account", "Acme Ltd", "--subject", "Q1 payroll", "--body-file", "-",
+              "--remind", "5:2", input="Please upload **Q1** payroll.\n")
+    h.eq(r.returncode, 0, r.stderr)
+    tid = int(r.stdout.strip())
+    t = firm.owner.must("GET", f"/api/v1/threads/{tid}")
+    h.eq(t["subject"], "Q1 payroll")
+    h.eq(t["reminders"]["enabled"], True)
+    h.eq(t["reminders"]["interval_days"], 5)
+    h.eq(t["reminders"]["max_count"], 2)
+    msgs = firm.owner.must("GET", f"/api/v1/threads/{tid}/messages")["items"]
+    h.eq(msgs[-1]["body"].strip(), "Please upload **Q1** payroll.")
+
+
+@h.test
+def send_with_template_and_body_file():
+    u = tuilib.User(srv, firm.owner_email)
+    firm.owner.must("POST", "/api/v1/templates", {"name": "Welcome", "subject": "Welcome {{account.name}}",
+                                                  "body": "Hello from {{firm.name}}"}, status=201)
+    r = folio(u, "send", "--account", "Müller GmbH", "--template", "welcome")
+    h.eq(r.returncode, 0, r.stderr)
+    t = firm.owner.must("GET", f"/api/v1/threads/{int(r.stdout)}")
+    h.ok("Müller GmbH" in t["subject"], t["subject"])
+    body = os.path.join(tuilib.User(srv).dir, "body.md")
+    with open(body, "w") as f:
+        f.write("From a file ✓")
+    r = folio(u, "send", "--account", "Acme Ltd", "--subject", "File", "--body-file", body)
+    h.eq(r.returncode, 0, r.stderr)
+
+
+@h.test
+def send_error_exits():
+    u = tuilib.User(srv, firm.owner_email)
+    one_line_error(folio(u, "send", "--account", "Acme Ltd"), 2)
+    one_line_error(folio(u, "send", "--account", "Acme Ltd", "--subject", "x", "--body-file", "-",
+                         "--remind", "soon"), 2)
+    one_line_error(folio(u, "send", "--account", "Nobody", "--subject", "x", "--body-file", "-"), 1)
+    one_line_error(folio(u, "send", "--account", "Acme Ltd", "--template", "No such"), 1)
+    one_line_error(folio(u, "send", "--account", "Acme Ltd", "--subject", "x", "--body-file",
+                         "/nonexistent/file"), 1)
+    lonely = firm.account("Lonely Ltd")  # no contact with portal access: 409
+    one_line_error(folio(u, "send", "--account", lonely["name"], "--subject", "x", "--body-file", "-",
+                         input="hi"), 1)
+    one_line_error(folio(u, "frobnicate"), 2)
+
+
+@h.test
+def tail_prints_events_or_keeps_retrying():
+    u = tuilib.User(srv, firm.owner_email)
+    p = subprocess.Popen([tuilib.FOLIO, "tail", "--json"], env=u.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)  # give the socket time to open: events before it are not replayed
+        t = firm.thread(acme["id"], subject="Tail test")
+        carla.must("POST", f"/api/v1/threads/{t['id']}/messages", {"body": "tail me"}, status=201)
+        if srv.client(firm.owner.token).get("/api/v1/events", query={"wait": "0"}).status == 404:
+            # No event stream on this server yet: tail must keep running and retry quietly.
+            time.sleep(1.0)
+            h.eq(p.poll(), None, "tail still running")
+        else:
+            line = p.stdout.readline()
+            ev = json.loads(line)
+            h.ok("id" in ev and "type" in ev, line)
+    finally:
+        p.terminate()
+        h.eq(p.wait(10), 0, "tail exits 0 on SIGTERM")
+
+
+@h.test
+def logout_revokes_and_removes():
+    u = tuilib.User(srv, firm.owner_email)
+    with open(os.path.join(u.state, "session.json")) as f:
+        token = json.load(f)["token"]
+    r = folio(u, "logout")
+    h.eq(r.returncode, 0, r.stderr)
+    h.ok(not os.path.exists(os.path.join(u.state, "session.json")), "session file removed")
+    h.eq(srv.client(token).get("/api/v1/me").status, 401, "token revoked")
+    one_line_error(folio(u, "logout"))
+
+
+h.main()

@@ -1,0 +1,422 @@
+/*
+ * test-tui-model.c -- the client's model without a terminal: API answers
+ * and events change it, and the tests check what the screens would show.
+ */
+#include <check.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "folio.h"
+#include "json.h"
+#include "mem.h"
+
+static struct account
+acct(int64_t id, const char *name, int64_t unread, const char *when)
+{
+	struct account a = { id, xstrdup(name), unread, when ? xstrdup(when) : NULL, false };
+	return a;
+}
+
+static void
+load_accounts(struct model *m)
+{
+	struct account *v = xcalloc(4, sizeof *v);
+
+	v[0] = acct(1, "Müller GmbH", 2, "2024-03-01T10:00:00Z");
+	v[1] = acct(2, "Acme Ltd", 0, "2024-03-05T10:00:00Z");
+	v[2] = acct(3, "Bäckerei Schmidt", 1, NULL);
+	v[3] = acct(4, "東京商事", 0, "2024-02-01T10:00:00Z");
+	model_accounts_set(m, v, 4, false);
+}
+
+static struct event
+parse_event(const char *text)
+{
+	struct event ev;
+
+	ck_assert_int_eq(decode_event(text, &ev), 0);
+	return ev;
+}
+
+START_TEST(accounts_sorted_by_activity_then_name)
+{
+	struct model m;
+
+	model_init(&m);
+	load_accounts(&m);
+	ck_assert_uint_eq(m.nshown, 4);
+	ck_assert_str_eq(m.accounts[m.shown[0]].name, "Acme Ltd");
+	ck_assert_str_eq(m.accounts[m.shown[1]].name, "Müller GmbH");
+	ck_assert_str_eq(m.accounts[m.shown[3]].name, "Bäckerei Schmidt"); /* no activity: last */
+	m.sort_by_name = true;
+	model_accounts_refilter(&m);
+	ck_assert_str_eq(m.accounts[m.shown[0]].name, "Acme Ltd");
+	ck_assert_str_eq(m.accounts[m.shown[1]].name, "Bäckerei Schmidt");
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(filter_narrows_and_keeps_selection)
+{
+	struct model m;
+
+	model_init(&m);
+	load_accounts(&m);
+	model_move(&m.acc_pos, m.nshown, 1, 10); /* Müller */
+	ck_assert_str_eq(model_account_selected(&m)->name, "Müller GmbH");
+	buf_puts(&m.filter, "GMBH");
+	model_accounts_refilter(&m);
+	ck_assert_uint_eq(m.nshown, 1);
+	ck_assert_str_eq(model_account_selected(&m)->name, "Müller GmbH");
+	buf_reset(&m.filter);
+	buf_puts(&m.filter, "商");
+	model_accounts_refilter(&m);
+	ck_assert_uint_eq(m.nshown, 1);
+	ck_assert_str_eq(model_account_selected(&m)->name, "東京商事");
+	buf_puts(&m.filter, "x");
+	model_accounts_refilter(&m);
+	ck_assert_uint_eq(m.nshown, 0);
+	ck_assert_ptr_null(model_account_selected(&m));
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(list_cursor_stays_in_range_and_on_screen)
+{
+	struct listpos p = { 0, 0 };
+
+	model_move(&p, 10, 5, 3);
+	ck_assert_uint_eq(p.sel, 5);
+	ck_assert_uint_eq(p.top, 3);
+	model_move(&p, 10, 100, 3);
+	ck_assert_uint_eq(p.sel, 9);
+	ck_assert_uint_eq(p.top, 7);
+	model_move(&p, 10, -100, 3);
+	ck_assert_uint_eq(p.sel, 0);
+	ck_assert_uint_eq(p.top, 0);
+	model_move(&p, 0, 1, 3);
+	ck_assert_uint_eq(p.sel, 0);
+}
+END_TEST
+
+START_TEST(screens_stack)
+{
+	struct model m;
+
+	model_init(&m);
+	ck_assert_int_eq(model_screen(&m), SCR_ACCOUNTS);
+	model_push(&m, SCR_THREADS);
+	model_push(&m, SCR_HELP);
+	ck_assert_int_eq(m.help_from, SCR_THREADS);
+	ck_assert(model_pop(&m));
+	ck_assert(model_pop(&m));
+	ck_assert(!model_pop(&m));
+	ck_assert_int_eq(model_screen(&m), SCR_ACCOUNTS);
+	model_free(&m);
+}
+END_TEST
+
+/* Opens thread 7 of account 1 with three messages, the last two unread. */
+static void
+open_thread(struct model *m)
+{
+	struct thread t = { 0 };
+	struct message *v = xcalloc(3, sizeof *v);
+	const char *texts[] = {
+		"{\"id\":10,\"thread_id\":7,\"author\":{\"kind\":\"staff\",\"id\":100,\"name\":\"Me\"},\"body\":\"a\"}",
+		"{\"id\":11,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,\"name\":\"C\"},\"body\":\"b\"}",
+		"{\"id\":12,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,\"name\":\"C\"},\"body\":\"c\",\"internal\":false}",
+	};
+	struct json_object *o;
+	int i;
+
+	m->me_id = 100;
+	t.id = 7;
+	t.account_id = 1;
+	t.subject = xstrdup("Receipts");
+	t.unread = 2;
+	model_thread_open(m, &t);
+	thread_clear(&t);
+	for (i = 0; i < 3; i++) {
+		o = json_tokener_parse(texts[i]);
+		ck_assert_int_eq(decode_message(o, &v[i]), 0);
+		json_object_put(o);
+	}
+	model_messages_set(m, v, 3, true);
+}
+
+START_TEST(divider_at_first_unread_not_own)
+{
+	struct model m;
+
+	model_init(&m);
+	open_thread(&m);
+	ck_assert_int_eq(m.first_unread, 11);
+	ck_assert(m.has_older);
+	ck_assert_int_eq(model_last_message_id(&m), 12);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(event_message_appends_once_and_counts_unread)
+{
+	struct model m;
+	struct event ev;
+	bool post_read;
+
+	model_init(&m);
+	load_accounts(&m);
+	open_thread(&m);
+	/* Not on the thread screen: the message counts as unread for thread and account. */
+	ev = parse_event("{\"id\":5,\"type\":\"message.created\",\"thread_id\":7,\"account_id\":1,"
+			 "\"message\":{\"id\":13,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,"
+			 "\"name\":\"C\"},\"body\":\"new one\",\"created_at\":\"2024-03-09T10:00:00Z\"}}");
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert(!post_read);
+	ck_assert_uint_eq(m.nmsgs, 4);
+	ck_assert_int_eq(m.last_event, 5);
+	ck_assert_int_eq(model_account_find(&m, 1)->unread, 3);
+	ck_assert_str_eq(m.accounts[m.shown[0]].name, "Müller GmbH"); /* moved to the top */
+	/* The same event again (a replay) adds nothing. */
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert_uint_eq(m.nmsgs, 4);
+	event_clear(&ev);
+	/* On the thread screen, a new message asks for the read marker to move. */
+	model_push(&m, SCR_THREADS);
+	model_push(&m, SCR_THREAD);
+	ev = parse_event("{\"id\":6,\"type\":\"message.created\",\"thread_id\":7,\"account_id\":1,"
+			 "\"message\":{\"id\":14,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,"
+			 "\"name\":\"C\"},\"body\":\"seen\"}}");
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert(post_read);
+	ck_assert_int_eq(model_account_find(&m, 1)->unread, 3);
+	event_clear(&ev);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(local_echo_replaced_by_server_copy)
+{
+	struct model m;
+	struct message echo = { 0 }, real = { 0 };
+
+	model_init(&m);
+	open_thread(&m);
+	echo.id = -1;
+	echo.author_id = 100;
+	echo.author_kind = "staff";
+	echo.author_name = "Me";
+	echo.body = "hello";
+	echo.client_msg_id = "abc";
+	echo.state = MSG_SENDING;
+	model_message_add(&m, &echo);
+	ck_assert_uint_eq(m.nmsgs, 4);
+	/* Someone else's message arriving first goes before the echo. */
+	real.id = 20;
+	real.author_id = 200;
+	real.author_kind = "contact";
+	real.author_name = "C";
+	real.body = "x";
+	model_message_add(&m, &real);
+	ck_assert_int_eq(m.msgs[3].id, 20);
+	ck_assert_int_eq(m.msgs[4].id, -1);
+	real.id = 21;
+	real.author_id = 100;
+	real.body = "hello";
+	real.client_msg_id = "abc";
+	ck_assert(!model_message_add(&m, &real));
+	ck_assert_uint_eq(m.nmsgs, 5);
+	ck_assert_int_eq(m.msgs[4].id, 21);
+	ck_assert_int_eq(m.msgs[4].state, MSG_SENT);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(read_marker_moves_account_count)
+{
+	struct model m;
+	struct thread *v = xcalloc(1, sizeof *v);
+
+	model_init(&m);
+	load_accounts(&m);
+	v[0].id = 7;
+	v[0].account_id = 1;
+	v[0].subject = xstrdup("Receipts");
+	v[0].unread = 2;
+	m.account_id = 1;
+	model_threads_set(&m, v, 1);
+	model_mark_read(&m, 7, 0);
+	ck_assert_int_eq(model_thread_find(&m, 7)->unread, 0);
+	ck_assert_int_eq(model_account_find(&m, 1)->unread, 0);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(thread_event_upserts_and_asks_refetch_when_unknown)
+{
+	struct model m;
+	struct event ev;
+	bool post_read, refetch;
+
+	model_init(&m);
+	load_accounts(&m);
+	m.account_id = 1;
+	model_threads_set(&m, xcalloc(1, sizeof(struct thread)), 0);
+	ev = parse_event("{\"id\":9,\"type\":\"thread.created\",\"thread\":{\"id\":8,\"account_id\":1,"
+			 "\"subject\":\"New\",\"unread_count\":1,\"archived\":false,\"tasks\":[{\"id\":1,"
+			 "\"title\":\"t\",\"done\":true},{\"id\":2,\"title\":\"u\",\"done\":false}],"
+			 "\"reminders\":{\"enabled\":true,\"interval_days\":3,\"max_count\":2}}}");
+	refetch = model_apply_event(&m, &ev, &post_read);
+	ck_assert(refetch);
+	ck_assert_uint_eq(m.nthreads, 1);
+	ck_assert_str_eq(m.threads[0].subject, "New");
+	ck_assert_int_eq(m.threads[0].tasks_done, 1);
+	ck_assert_int_eq(m.threads[0].tasks_total, 2);
+	ck_assert(m.threads[0].rem_enabled);
+	event_clear(&ev);
+	/* Another account's thread does not enter this list. */
+	ev = parse_event("{\"id\":10,\"type\":\"thread.created\",\"thread\":{\"id\":9,\"account_id\":2,"
+			 "\"subject\":\"Other\"}}");
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert_uint_eq(m.nthreads, 1);
+	event_clear(&ev);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(older_page_prepends_without_duplicates)
+{
+	struct model m;
+	struct message *v = xcalloc(2, sizeof *v);
+
+	model_init(&m);
+	open_thread(&m);
+	v[0].id = 8;
+	v[0].author_name = xstrdup("A");
+	v[0].author_kind = xstrdup("staff");
+	v[0].body = xstrdup("old");
+	v[1].id = 10; /* already there */
+	v[1].author_name = xstrdup("A");
+	v[1].author_kind = xstrdup("staff");
+	v[1].body = xstrdup("dup");
+	model_messages_prepend(&m, v, 2, false);
+	ck_assert_uint_eq(m.nmsgs, 4);
+	ck_assert_int_eq(m.msgs[0].id, 8);
+	ck_assert_int_eq(m.msgs[1].id, 10);
+	ck_assert(!m.has_older);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(new_message_moves_thread_to_top_keeping_cursor)
+{
+	struct model m;
+	struct thread *v = xcalloc(2, sizeof *v);
+	struct event ev;
+	bool post_read;
+
+	model_init(&m);
+	load_accounts(&m);
+	m.account_id = 1;
+	v[0].id = 7, v[0].account_id = 1, v[0].subject = xstrdup("A");
+	v[1].id = 8, v[1].account_id = 1, v[1].subject = xstrdup("B");
+	model_threads_set(&m, v, 2);
+	ck_assert_int_eq(model_thread_selected(&m)->id, 7);
+	ev = parse_event("{\"id\":3,\"type\":\"message.created\",\"thread_id\":8,\"account_id\":1,"
+			 "\"message\":{\"id\":30,\"thread_id\":8,\"author\":{\"kind\":\"contact\",\"id\":5,"
+			 "\"name\":\"C\"},\"body\":\"x\"}}");
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert_int_eq(m.threads[0].id, 8);
+	ck_assert_int_eq(m.threads[0].unread, 1);
+	ck_assert_int_eq(model_thread_selected(&m)->id, 7);
+	event_clear(&ev);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(drafts_and_outbox_on_disk)
+{
+	char dir[] = "/tmp/folio-unit-XXXXXX";
+	struct draft d = { 0 }, back;
+	struct job *j, *loaded[4];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("XDG_STATE_HOME", dir, 1);
+	d.body = "Grüße 東京";
+	d.internal = true;
+	ck_assert_int_eq(store_draft_save(42, &d), 0);
+	ck_assert_int_eq(store_draft_load(42, &back), 0);
+	ck_assert_str_eq(back.body, "Grüße 東京");
+	ck_assert(back.internal);
+	store_draft_clear(&back);
+	store_draft_remove(42);
+	ck_assert_int_eq(store_draft_load(42, &back), -1);
+	j = store_outbox_add(JOB_SEND, "/api/v1/threads/42/messages", "{\"body\":\"x\"}", 42, "abc");
+	ck_assert_uint_eq(store_outbox_count(), 1);
+	ck_assert_uint_eq(store_outbox_load(loaded, 4), 1);
+	ck_assert_int_eq(loaded[0]->kind, JOB_SEND);
+	ck_assert_int_eq(loaded[0]->a, 42);
+	ck_assert_str_eq(loaded[0]->body, "{\"body\":\"x\"}");
+	store_outbox_remove(j->tag);
+	ck_assert_uint_eq(store_outbox_count(), 0);
+	job_free(loaded[0]);
+	job_free(j);
+}
+END_TEST
+
+START_TEST(decode_ignores_unknown_and_refuses_missing_id)
+{
+	struct json_object *o = json_tokener_parse("{\"name\":\"x\",\"extra\":[1,2]}");
+	struct account a;
+	struct event ev;
+
+	ck_assert_int_eq(decode_account(o, &a), -1);
+	json_object_put(o);
+	o = json_tokener_parse("{\"id\":3,\"name\":\"x\",\"unread_count\":4,\"whatever\":{}}");
+	ck_assert_int_eq(decode_account(o, &a), 0);
+	ck_assert_int_eq(a.unread, 4);
+	account_clear(&a);
+	json_object_put(o);
+	ck_assert_int_eq(decode_event("not json", &ev), -1);
+	ck_assert_int_eq(decode_event("{\"type\":\"x\"}", &ev), -1);
+}
+END_TEST
+
+static Suite *
+model_suite(void)
+{
+	Suite *s = suite_create("tui-model");
+	TCase *tc = tcase_create("model");
+
+	tcase_add_test(tc, accounts_sorted_by_activity_then_name);
+	tcase_add_test(tc, filter_narrows_and_keeps_selection);
+	tcase_add_test(tc, list_cursor_stays_in_range_and_on_screen);
+	tcase_add_test(tc, screens_stack);
+	tcase_add_test(tc, divider_at_first_unread_not_own);
+	tcase_add_test(tc, event_message_appends_once_and_counts_unread);
+	tcase_add_test(tc, local_echo_replaced_by_server_copy);
+	tcase_add_test(tc, read_marker_moves_account_count);
+	tcase_add_test(tc, thread_event_upserts_and_asks_refetch_when_unknown);
+	tcase_add_test(tc, older_page_prepends_without_duplicates);
+	tcase_add_test(tc, new_message_moves_thread_to_top_keeping_cursor);
+	tcase_add_test(tc, drafts_and_outbox_on_disk);
+	tcase_add_test(tc, decode_ignores_unknown_and_refuses_missing_id);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	setlocale(LC_ALL, "C.UTF-8");
+	sr = srunner_create(model_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,491 @@
+/*
+ * action.c -- the table of named actions {name, fn, help} that key
+ * bindings point at, and the navigation actions: moving, opening, going
+ * back, filtering, fetching what a screen shows. Composing and sending
+ * live in action-compose.c. Actions change the model and submit jobs;
+ * they never wait for the network.
+ */
+#include "folio.h"
+#include "mem.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGES_PAGE 50
+
+void
+action_fetch_accounts(struct model *m)
+{
+	net_submit(job_create(JOB_ACCOUNTS, "GET", "/api/v1/accounts?limit=200", NULL));
+	m->accounts_refresh_at = 0;
+}
+
+void
+action_fetch_threads(struct model *m)
+{
+	struct job *j;
+	char path[160];
+
+	if (m->unread_view)
+		snprintf(path, sizeof path, "/api/v1/threads?unread=true&limit=200");
+	else
+		snprintf(path, sizeof path, "/api/v1/threads?account_id=%lld&archived=%s&limit=200",
+		    (long long)m->account_id, m->archived_view ? "true" : "false");
+	j = job_create(JOB_THREADS, "GET", path, NULL);
+	j->a = m->account_id;
+	j->b = m->unread_view * 2 + m->archived_view;
+	m->threads_loading = true;
+	net_submit(j);
+}
+
+static void
+action_fetch_messages(struct model *m)
+{
+	struct job *j;
+	char path[128];
+
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?limit=%d",
+	    (long long)m->thread.id, MESSAGES_PAGE);
+	j = job_create(JOB_MESSAGES, "GET", path, NULL);
+	j->a = m->thread.id;
+	net_submit(j);
+}
+
+static void
+action_fetch_older(struct model *m)
+{
+	struct job *j;
+	char path[160];
+
+	if (!m->has_older || m->loading_older || m->nmsgs == 0 || m->msgs[0].id <= 0)
+		return;
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?before=%lld&limit=%d",
+	    (long long)m->thread.id, (long long)m->msgs[0].id, MESSAGES_PAGE);
+	j = job_create(JOB_OLDER, "GET", path, NULL);
+	j->a = m->thread.id;
+	m->loading_older = true;
+	net_submit(j);
+}
+
+void
+action_post_read(struct model *m)
+{
+	int64_t last = model_last_message_id(m);
+	struct job *j;
+	char path[96], body[64];
+
+	if (last <= 0 || m->thread.id == 0)
+		return;
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/read", (long long)m->thread.id);
+	snprintf(body, sizeof body, "{\"up_to_message_id\":%lld}", (long long)last);
+	j = job_create(JOB_READ, "POST", path, body);
+	j->a = m->thread.id;
+	net_submit(j);
+}
+
+void
+action_open_thread(struct model *m, const struct thread *t)
+{
+	struct draft d;
+
+	model_thread_open(m, t);
+	if (model_screen(m) != SCR_THREAD)
+		model_push(m, SCR_THREAD);
+	action_fetch_messages(m);
+	/* A draft left here (even by a killed client) comes back at once. */
+	if (store_draft_load(t->id, &d) == 0) {
+		store_draft_clear(&d);
+		action_compose_open(m, false);
+	}
+}
+
+void
+action_refresh(struct model *m)
+{
+	switch (model_screen(m)) {
+	case SCR_ACCOUNTS:
+		action_fetch_accounts(m);
+		break;
+	case SCR_THREADS:
+		action_fetch_threads(m);
+		break;
+	case SCR_THREAD:
+	case SCR_COMPOSE:
+		action_fetch_messages(m);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Moves the current screen's cursor; thread views scroll by lines instead. */
+static void
+action_move(struct model *m, long delta)
+{
+	size_t rows = m->rows > 0 ? (size_t)m->rows : 1;
+	int64_t max;
+
+	switch (model_screen(m)) {
+	case SCR_ACCOUNTS:
+		model_move(&m->acc_pos, m->nshown, delta, rows);
+		break;
+	case SCR_THREADS:
+		model_move(&m->thr_pos, m->nthreads, delta, rows / 2);
+		break;
+	case SCR_THREAD:
+	case SCR_COMPOSE:
+		max = (int64_t)m->thread_lines - (int64_t)rows;
+		m->scroll -= delta;
+		if (m->scroll > max)
+			m->scroll = max;
+		if (m->scroll < 0)
+			m->scroll = 0;
+		if (delta < 0 && m->scroll >= max)
+			action_fetch_older(m);
+		break;
+	case SCR_HELP:
+		m->help_scroll += delta;
+		if (m->help_scroll < 0)
+			m->help_scroll = 0;
+		break;
+	default:
+		break;
+	}
+	m->dirty |= DIRTY_BODY;
+}
+
+static void act_down(struct model *m) { action_move(m, 1); }
+static void act_up(struct model *m) { action_move(m, -1); }
+static void act_page_down(struct model *m) { action_move(m, m->rows > 2 ? m->rows - 1 : 1); }
+static void act_page_up(struct model *m) { action_move(m, -(m->rows > 2 ? m->rows - 1 : 1)); }
+static void act_top(struct model *m) { action_move(m, -1000000000L); }
+static void act_bottom(struct model *m) { action_move(m, 1000000000L); }
+
+static void
+act_quit(struct model *m)
+{
+	m->quit = true;
+}
+
+static void
+act_back(struct model *m)
+{
+	enum screen_id s = model_screen(m);
+
+	if (!model_pop(m)) {
+		m->quit = true;
+		return;
+	}
+	if (s == SCR_THREAD)
+		action_fetch_threads(m); /* unread counts moved while reading */
+	else if (s == SCR_THREADS)
+		action_fetch_accounts(m);
+}
+
+static void
+act_help(struct model *m)
+{
+	m->help_scroll = 0;
+	model_push(m, SCR_HELP);
+}
+
+static void
+act_redraw(struct model *m)
+{
+	m->dirty |= DIRTY_ALL | DIRTY_CLEAR;
+}
+
+static void
+act_open(struct model *m)
+{
+	struct account *a;
+	struct thread *t;
+
+	if (model_screen(m) == SCR_ACCOUNTS) {
+		if ((a = model_account_selected(m)) == NULL)
+			return;
+		m->filtering = false;
+		if (m->account_id != a->id || m->unread_view) {
+			m->thr_pos.sel = m->thr_pos.top = 0;
+			m->nthreads = 0;
+		}
+		m->account_id = a->id;
+		m->unread_view = false;
+		m->archived_view = false;
+		model_push(m, SCR_THREADS);
+		action_fetch_threads(m);
+	} else if (model_screen(m) == SCR_THREADS && (t = model_thread_selected(m)) != NULL) {
+		action_open_thread(m, t);
+	}
+}
+
+static void
+act_unread_view(struct model *m)
+{
+	m->unread_view = true;
+	m->account_id = 0;
+	m->thr_pos.sel = m->thr_pos.top = 0;
+	if (model_screen(m) != SCR_THREADS)
+		model_push(m, SCR_THREADS);
+	action_fetch_threads(m);
+}
+
+static void
+act_archived(struct model *m)
+{
+	if (m->unread_view)
+		return;
+	m->archived_view = !m->archived_view;
+	m->thr_pos.sel = m->thr_pos.top = 0;
+	action_fetch_threads(m);
+	m->dirty |= DIRTY_ALL;
+}
+
+static void act_filter(struct model *m) { m->filtering = true; m->dirty |= DIRTY_ALL; }
+static void act_filter_accept(struct model *m) { m->filtering = false; m->dirty |= DIRTY_ALL; }
+
+static void
+act_filter_clear(struct model *m)
+{
+	buf_reset(&m->filter);
+	model_accounts_refilter(m);
+}
+
+static void
+act_filter_cancel(struct model *m)
+{
+	m->filtering = false;
+	act_filter_clear(m);
+	m->dirty |= DIRTY_ALL;
+}
+
+static void
+act_filter_backspace(struct model *m)
+{
+	size_t n = m->filter.len;
+
+	while (n > 0 && ((unsigned char)m->filter.data[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0)
+		n--;
+	m->filter.len = n;
+	if (m->filter.data)
+		m->filter.data[n] = '\0';
+	model_accounts_refilter(m);
+}
+
+static void
+act_sort(struct model *m)
+{
+	m->sort_by_name = !m->sort_by_name;
+	model_accounts_refilter(m);
+	model_set_status(m, ui_now_ms(), "sorted by %s", m->sort_by_name ? "name" : "latest activity");
+}
+
+static void
+act_mark(struct model *m)
+{
+	struct account *a = model_account_selected(m);
+
+	if (a != NULL)
+		a->marked = !a->marked;
+	action_move(m, 1);
+}
+
+static void
+act_refresh(struct model *m)
+{
+	action_refresh(m);
+	model_set_status(m, ui_now_ms(), "refreshing");
+}
+
+static void act_reply(struct model *m) { action_compose_open(m, false); }
+static void act_note(struct model *m) { action_compose_open(m, true); }
+
+static void
+act_edit_reply(struct model *m)
+{
+	action_compose_open(m, false);
+	action_compose_editor(m);
+}
+
+/* Moves the read marker back before the newest message someone else wrote. */
+static void
+act_mark_unread(struct model *m)
+{
+	int64_t upto = 0;
+	struct job *j;
+	char path[96], body[64];
+	size_t i = m->nmsgs;
+
+	while (i > 0 && (m->msgs[i - 1].author_id == m->me_id || m->msgs[i - 1].id <= 0))
+		i--;
+	if (i == 0) {
+		model_set_status(m, ui_now_ms(), "nothing here to mark unread");
+		return;
+	}
+	upto = i >= 2 ? m->msgs[i - 2].id : 0;
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/read", (long long)m->thread.id);
+	snprintf(body, sizeof body, "{\"up_to_message_id\":%lld}", (long long)upto);
+	j = job_create(JOB_READ, "POST", path, body);
+	j->a = m->thread.id;
+	net_submit(j);
+	model_set_status(m, ui_now_ms(), "marked unread");
+	act_back(m);
+}
+
+/* Text editing keys, on whatever edit the screen has. */
+#define EDIT_ACTION(name, call)                          \
+	static void name(struct model *m)                \
+	{                                                \
+		struct edit *e = action_compose_edit(m); \
+		if (e == NULL)                           \
+			return;                          \
+		call(e);                                 \
+		m->draft_dirty = true;                   \
+		m->draft_changed_ms = ui_now_ms();       \
+		m->dirty |= DIRTY_BODY;                  \
+	}
+EDIT_ACTION(act_backspace, edit_backspace)
+EDIT_ACTION(act_delete, edit_delete)
+EDIT_ACTION(act_left, edit_left)
+EDIT_ACTION(act_right, edit_right)
+EDIT_ACTION(act_line_start, edit_home)
+EDIT_ACTION(act_line_end, edit_end)
+EDIT_ACTION(act_kill_line, edit_kill_line)
+EDIT_ACTION(act_delete_word, edit_delete_word)
+
+static void
+act_cursor_up(struct model *m)
+{
+	struct edit *e = action_compose_edit(m);
+
+	if (model_screen(m) == SCR_NEWCHAT && m->form_field != FORM_BODY && m->form_field != FORM_TASKS)
+		action_form_prev(m);
+	else if (e != NULL)
+		edit_up(e);
+	m->dirty |= DIRTY_BODY;
+}
+
+static void
+act_cursor_down(struct model *m)
+{
+	struct edit *e = action_compose_edit(m);
+
+	if (model_screen(m) == SCR_NEWCHAT && m->form_field != FORM_BODY && m->form_field != FORM_TASKS)
+		action_form_next(m);
+	else if (e != NULL)
+		edit_down(e);
+	m->dirty |= DIRTY_BODY;
+}
+
+static void
+act_newline(struct model *m)
+{
+	action_text(m, "\n", 1);
+}
+
+static void
+act_send(struct model *m)
+{
+	if (model_screen(m) == SCR_NEWCHAT)
+		action_newchat_send(m);
+	else
+		action_compose_send(m);
+}
+
+static const struct action actions[] = {
+	{ "down", act_down, "Move down" },
+	{ "up", act_up, "Move up" },
+	{ "page-down", act_page_down, "Move down a page" },
+	{ "page-up", act_page_up, "Move up a page" },
+	{ "top", act_top, "Go to the top" },
+	{ "bottom", act_bottom, "Go to the bottom" },
+	{ "back", act_back, "Go back (quit on the accounts screen)" },
+	{ "quit", act_quit, "Quit" },
+	{ "help", act_help, "Show the key bindings" },
+	{ "redraw", act_redraw, "Redraw the screen" },
+	{ "refresh", act_refresh, "Fetch the screen again from the server" },
+	{ "new-chat", action_newchat_open, "Start a new chat" },
+	{ "open", act_open, "Open the account or thread" },
+	{ "filter", act_filter, "Filter accounts as you type" },
+	{ "filter-accept", act_filter_accept, "Keep the filter and go back to the list" },
+	{ "filter-cancel", act_filter_cancel, "Clear the filter" },
+	{ "filter-backspace", act_filter_backspace, "Delete the last character of the filter" },
+	{ "filter-clear", act_filter_clear, "Empty the filter" },
+	{ "clear-filter", act_filter_cancel, "Clear the filter" },
+	{ "sort", act_sort, "Sort by latest activity or by name" },
+	{ "mark", act_mark, "Mark the account (for bulk actions)" },
+	{ "unread-view", act_unread_view, "Threads with unread messages, all accounts" },
+	{ "archived", act_archived, "Show archived threads, or open ones again" },
+	{ "reply", act_reply, "Reply" },
+	{ "note", act_note, "Write an internal note (team only)" },
+	{ "edit-reply", act_edit_reply, "Reply in $VISUAL or $EDITOR" },
+	{ "mark-unread", act_mark_unread, "Mark the thread unread and go back" },
+	{ "newline", act_newline, "Start a new line" },
+	{ "send", act_send, "Send (or create the chat)" },
+	{ "leave", action_compose_leave, "Leave; asks what to do with unsent text" },
+	{ "toggle-internal", action_toggle_internal, "Switch between reply and internal note" },
+	{ "editor", action_compose_editor, "Edit the text in $VISUAL or $EDITOR" },
+	{ "backspace", act_backspace, "Delete the character before the cursor" },
+	{ "delete", act_delete, "Delete the character under the cursor" },
+	{ "left", act_left, "Cursor left" },
+	{ "right", act_right, "Cursor right" },
+	{ "cursor-up", act_cursor_up, "Cursor up a line" },
+	{ "cursor-down", act_cursor_down, "Cursor down a line" },
+	{ "line-start", act_line_start, "Cursor to the start of the line" },
+	{ "line-end", act_line_end, "Cursor to the end of the line" },
+	{ "kill-line", act_kill_line, "Delete to the end of the line" },
+	{ "delete-word", act_delete_word, "Delete the word before the cursor" },
+	{ "next-field", action_form_next, "Next field (completes To and Template)" },
+	{ "prev-field", action_form_prev, "Previous field" },
+	{ "field-enter", action_form_enter, "New line in Message and Tasks; next field elsewhere" },
+	{ "ask-send", action_ask_send, "Send it" },
+	{ "ask-keep", action_ask_keep, "Keep it as a draft and leave" },
+	{ "ask-discard", action_ask_discard, "Throw it away and leave" },
+	{ "ask-cancel", action_ask_cancel, "Go on writing" },
+	{ NULL, NULL, NULL },
+};
+
+const struct action *
+action_find(const char *name)
+{
+	const struct action *a;
+
+	for (a = actions; a->name; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+bool
+action_key(struct model *m, const char *mode, int key)
+{
+	const char *name = keymap_lookup(mode, key);
+	const struct action *a;
+
+	if (name == NULL || (a = action_find(name)) == NULL)
+		return false;
+	a->fn(m);
+	return true;
+}
+
+void
+action_text(struct model *m, const char *s, size_t n)
+{
+	struct edit *e;
+
+	if (m->filtering && model_screen(m) == SCR_ACCOUNTS) {
+		buf_append(&m->filter, s, n);
+		model_accounts_refilter(m);
+		return;
+	}
+	if ((e = action_compose_edit(m)) == NULL || m->asking)
+		return;
+	edit_insert(e, s, n);
+	m->draft_dirty = true;
+	m->draft_changed_ms = ui_now_ms();
+	m->dirty |= DIRTY_BODY;
+}

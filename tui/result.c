@@ -1,0 +1,368 @@
+/*
+ * result.c -- finished jobs applied to the model: one handler per job kind
+ * in a table. Answers that no longer match what is on screen (the user
+ * moved on while a request was in flight) are dropped here.
+ */
+#include "folio.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTBOX_RETRY_MS 10000
+
+static bool
+result_ok(const struct job *j)
+{
+	return j->status >= 200 && j->status <= 299;
+}
+
+/* A failure worth telling the user about; the session one sticks. */
+static void
+result_fail(struct model *m, const struct job *j, const char *what)
+{
+	struct http_reply r;
+	char *why;
+
+	if (j->status == 401) {
+		m->session_dead = true;
+		model_set_status(m, ui_now_ms(), "the session has ended: quit and run folio login");
+		return;
+	}
+	memset(&r, 0, sizeof r);
+	r.status = j->status;
+	snprintf(r.err, sizeof r.err, "%s", j->err);
+	if (j->reply)
+		buf_puts(&r.body, j->reply);
+	why = http_reply_reason(&r);
+	model_set_status(m, ui_now_ms(), "%s: %s", what, why);
+	log_warn("%s %s: %s", j->method ? j->method : "", j->path ? j->path : "", why);
+	free(why);
+	http_reply_free(&r);
+}
+
+/* The answer's JSON, or NULL. Caller puts. */
+static struct json_object *
+result_json(const struct job *j)
+{
+	struct json_limits lim = { 64, 16u << 20 };
+	char err[128];
+
+	if (j->reply == NULL || *j->reply == '\0')
+		return NULL;
+	return json_parse(j->reply, strlen(j->reply), &lim, err, sizeof err);
+}
+
+static void
+result_me(struct model *m, struct job *j, struct json_object *o)
+{
+	const char *kind = NULL, *name = NULL;
+
+	json_get_int(o, "id", &m->me_id);
+	if (json_get_string(o, "name", &name) == JSON_GET_OK) {
+		free(m->me_name);
+		m->me_name = xstrdup(name);
+	}
+	json_get_string(o, "kind", &kind);
+	m->me_staff = kind == NULL || strcmp(kind, "staff") == 0;
+	m->dirty |= DIRTY_ALL;
+}
+
+static void
+result_accounts(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *items;
+	struct account *v;
+	const char *next;
+	size_t i, n = 0, len;
+	char *esc, path[256];
+	struct job *more;
+
+	items = decode_items(o, &next);
+	len = items ? json_object_array_length(items) : 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
+	for (i = 0; i < len; i++)
+		if (decode_account(json_object_array_get_idx(items, i), &v[n]) == 0)
+			n++;
+	model_accounts_set(m, v, n, j->a > 0);
+	if (next != NULL && len > 0) {
+		/* Show the first page now; the rest arrives page by page. */
+		esc = http_escape(next);
+		snprintf(path, sizeof path, "/api/v1/accounts?limit=200&cursor=%s", esc);
+		free(esc);
+		more = job_create(JOB_ACCOUNTS, "GET", path, NULL);
+		more->a = 1;
+		net_submit(more);
+	}
+}
+
+static void
+result_threads(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *items;
+	struct thread *v;
+	const char *next;
+	size_t i, n = 0, len;
+
+	if (j->a != m->account_id || j->b != m->unread_view * 2 + m->archived_view)
+		return;
+	items = decode_items(o, &next);
+	len = items ? json_object_array_length(items) : 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
+	for (i = 0; i < len; i++)
+		if (decode_thread(json_object_array_get_idx(items, i), &v[n]) == 0)
+			n++;
+	model_threads_set(m, v, n);
+}
+
+/* Decodes a page of messages. Caller frees the array. */
+static struct message *
+result_messages_decode(struct json_object *o, size_t *n, bool *more)
+{
+	struct json_object *items;
+	struct message *v;
+	const char *next;
+	size_t i, len;
+
+	items = decode_items(o, &next);
+	len = items ? json_object_array_length(items) : 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
+	*n = 0;
+	for (i = 0; i < len; i++)
+		if (decode_message(json_object_array_get_idx(items, i), &v[*n]) == 0)
+			(*n)++;
+	*more = next != NULL && len > 0;
+	return v;
+}
+
+static void
+result_messages(struct model *m, struct job *j, struct json_object *o)
+{
+	struct message *v, *echo = NULL;
+	size_t n, necho = 0, i;
+	bool more;
+
+	if (j->a != m->thread.id)
+		return;
+	/* Keep local echoes of sends still in flight. */
+	for (i = 0; i < m->nmsgs; i++) {
+		if (m->msgs[i].id > 0)
+			continue;
+		echo = xrealloc(echo, (necho + 1) * sizeof *echo);
+		message_copy(&echo[necho++], &m->msgs[i]);
+	}
+	v = result_messages_decode(o, &n, &more);
+	model_messages_set(m, v, n, more);
+	for (i = 0; i < necho; i++) {
+		model_message_add(m, &echo[i]);
+		message_clear(&echo[i]);
+	}
+	free(echo);
+	action_post_read(m);
+}
+
+static void
+result_older(struct model *m, struct job *j, struct json_object *o)
+{
+	struct message *v;
+	size_t n;
+	bool more;
+
+	if (j->a != m->thread.id)
+		return;
+	v = result_messages_decode(o, &n, &more);
+	model_messages_prepend(m, v, n, more);
+}
+
+static void
+result_read(struct model *m, struct job *j, struct json_object *o)
+{
+	int64_t unread = 0, thread = j->a;
+
+	json_get_int(o, "thread_id", &thread);
+	json_get_int(o, "unread_count", &unread);
+	model_mark_read(m, thread, unread);
+}
+
+static void
+result_templates(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *items;
+	const char *next;
+	size_t i, len;
+
+	for (i = 0; i < m->ntemplates; i++)
+		template_clear(&m->templates[i]);
+	items = decode_items(o, &next);
+	len = items ? json_object_array_length(items) : 0;
+	m->templates = xrealloc(m->templates, (len ? len : 1) * sizeof *m->templates);
+	m->ntemplates = 0;
+	for (i = 0; i < len; i++)
+		if (decode_template(json_object_array_get_idx(items, i), &m->templates[m->ntemplates]) == 0)
+			m->ntemplates++;
+	m->dirty |= DIRTY_BODY;
+}
+
+/* Marks the local echo of a send as waiting in the outbox. */
+static void
+result_echo_queued(struct model *m, const char *request_body)
+{
+	struct json_object *o = json_tokener_parse(request_body);
+	const char *cmid;
+	size_t i;
+
+	if (json_get_string(o, "client_msg_id", &cmid) == JSON_GET_OK)
+		for (i = 0; i < m->nmsgs; i++)
+			if (m->msgs[i].id <= 0 && m->msgs[i].client_msg_id &&
+			    strcmp(m->msgs[i].client_msg_id, cmid) == 0)
+				m->msgs[i].state = MSG_QUEUED;
+	json_object_put(o);
+	m->dirty |= DIRTY_BODY;
+}
+
+/* Network down, server trouble or throttling: the send stays queued for a retry. */
+static bool
+result_retryable(const struct job *j)
+{
+	return j->status == 0 || j->status == 408 || j->status == 429 || j->status >= 500;
+}
+
+/* A send or a new chat came back. */
+static void
+result_sent(struct model *m, struct job *j, struct json_object *o)
+{
+	struct message msg;
+	struct thread t;
+
+	m->inflight--;
+	if (result_retryable(j)) {
+		m->queued = store_outbox_count();
+		m->outbox_retry_at = ui_now_ms() + OUTBOX_RETRY_MS;
+		result_echo_queued(m, j->body);
+		model_set_status(m, ui_now_ms(), "offline: %zu queued, will send on reconnect", m->queued);
+		return;
+	}
+	store_outbox_remove(j->tag);
+	m->queued = store_outbox_count();
+	if (!result_ok(j)) {
+		/* Refused for good: the text goes back into a draft, never lost. */
+		action_compose_restore(m, j->kind == JOB_SEND ? j->a : 0, j->body);
+		result_fail(m, j, j->kind == JOB_SEND ? "not sent (kept as draft)" :
+		    "chat not created (kept as draft)");
+		return;
+	}
+	if (j->kind == JOB_SEND && decode_message(o, &msg) == 0) {
+		if (msg.thread_id == m->thread.id)
+			model_message_add(m, &msg);
+		message_clear(&msg);
+		model_set_status(m, ui_now_ms(), "sent");
+	} else if (j->kind == JOB_CREATE && decode_thread(o, &t) == 0) {
+		model_set_status(m, ui_now_ms(), "chat created: %s", t.subject);
+		if (model_screen(m) == SCR_ACCOUNTS || model_screen(m) == SCR_THREADS) {
+			if (model_screen(m) == SCR_ACCOUNTS || m->account_id != t.account_id) {
+				m->account_id = t.account_id;
+				m->unread_view = m->archived_view = false;
+				if (model_screen(m) == SCR_ACCOUNTS)
+					model_push(m, SCR_THREADS);
+			}
+			action_fetch_threads(m);
+			action_open_thread(m, &t);
+		}
+		thread_clear(&t);
+	}
+}
+
+static void
+result_event(struct model *m, struct job *j)
+{
+	bool post_read;
+	struct event ev;
+
+	if (decode_event(j->reply, &ev) != 0) {
+		log_warn("event stream: unreadable frame");
+		return;
+	}
+	if (model_apply_event(m, &ev, &post_read) && m->accounts_refresh_at == 0)
+		m->accounts_refresh_at = ui_now_ms() + 300;
+	if (post_read)
+		action_post_read(m);
+	if (j->b) {
+		m->replayed++;
+		model_set_status(m, ui_now_ms(), "resumed: %lld events replayed", (long long)m->replayed);
+	}
+	event_clear(&ev);
+}
+
+static void
+result_stream(struct model *m, struct job *j)
+{
+	m->stream = (int)j->a;
+	m->dirty |= DIRTY_STATUS;
+	if (j->a == STREAM_UP) {
+		m->replayed = 0;
+		/* Without a resume point, anything between our fetch and now is only on the server. */
+		if (!j->b)
+			action_refresh(m);
+		action_flush_outbox(m);
+	} else if (j->a == STREAM_RESYNC) {
+		action_fetch_accounts(m);
+		action_refresh(m);
+		model_set_status(m, ui_now_ms(), "events were lost: everything fetched again");
+	} else if (j->a == STREAM_UNAUTHORIZED) {
+		m->session_dead = true;
+		model_set_status(m, ui_now_ms(), "the session has ended: quit and run folio login");
+	}
+}
+
+typedef void (*result_fn)(struct model *, struct job *, struct json_object *);
+
+static const struct {
+	result_fn fn;
+	const char *what;
+} result_handlers[JOB_KIND_COUNT] = {
+	[JOB_ME] = { result_me, "who am I" },
+	[JOB_ACCOUNTS] = { result_accounts, "accounts" },
+	[JOB_THREADS] = { result_threads, "threads" },
+	[JOB_THREAD] = { NULL, "thread" },
+	[JOB_MESSAGES] = { result_messages, "messages" },
+	[JOB_OLDER] = { result_older, "older messages" },
+	[JOB_READ] = { result_read, "read marker" },
+	[JOB_SEND] = { result_sent, "send" },
+	[JOB_CREATE] = { result_sent, "new chat" },
+	[JOB_TEMPLATES] = { result_templates, "templates" },
+};
+
+void
+result_apply(struct model *m, struct job *j)
+{
+	struct json_object *o;
+
+	if (j->kind == JOB_EVENT) {
+		result_event(m, j);
+	} else if (j->kind == JOB_STREAM) {
+		result_stream(m, j);
+	} else if (j->kind == JOB_SEND || j->kind == JOB_CREATE) {
+		o = result_json(j);
+		result_sent(m, j, o);
+		json_object_put(o);
+	} else if (!result_ok(j)) {
+		if (j->kind == JOB_ACCOUNTS)
+			m->accounts_loading = false;
+		if (j->kind == JOB_THREADS)
+			m->threads_loading = false;
+		if (j->kind == JOB_MESSAGES)
+			m->msgs_loading = false;
+		if (j->kind == JOB_OLDER)
+			m->loading_older = false;
+		result_fail(m, j, result_handlers[j->kind].what);
+		m->dirty |= DIRTY_ALL;
+	} else if (result_handlers[j->kind].fn != NULL) {
+		o = result_json(j);
+		result_handlers[j->kind].fn(m, j, o);
+		json_object_put(o);
+	}
+	job_free(j);
+}

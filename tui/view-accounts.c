@@ -1,0 +1,74 @@
+/*
+ * view-accounts.c -- the accounts screen: a filter line while `/` is
+ * active, then one row per account with its unread badge and the time of
+ * its latest activity. Reads the model; changes nothing but the cursor.
+ */
+#include "folio.h"
+#include "utf8.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *
+view_accounts_mode(struct model *m)
+{
+	return m->filtering ? "filter" : "accounts";
+}
+
+static void
+view_accounts_row(struct model *m, struct account *a, int y, int cols, bool selected)
+{
+	char badge[32] = "", when[32];
+	int right, used;
+
+	ui_when(a->last_activity, when, sizeof when);
+	if (a->unread > 0)
+		snprintf(badge, sizeof badge, "(%lld)", (long long)a->unread);
+	right = 8 + 12; /* badge, time */
+	move(y, 0);
+	attrset((attr_t)(selected ? ui_style(UI_SELECTED) : 0));
+	ui_put_pad(a->marked ? "*" : " ", 1);
+	if (a->unread > 0 && !selected)
+		attron(A_BOLD);
+	used = 1 + ui_put(a->name, strlen(a->name), cols - right - 2);
+	while (used < cols - right)
+		addch(' '), used++;
+	if (!selected)
+		attrset((attr_t)(a->unread > 0 ? ui_style(UI_BADGE) : 0));
+	printw("%7s ", badge);
+	if (!selected)
+		attrset((attr_t)ui_style(UI_DIM));
+	printw("%11s ", when);
+	attrset(A_NORMAL);
+}
+
+static void
+view_accounts_draw(struct model *m, int top, int rows, int cols)
+{
+	const char *f = buf_str(&m->filter);
+	size_t i;
+	int y = top;
+
+	if (m->filtering || *f) {
+		move(y, 0);
+		attrset((attr_t)ui_style(UI_DIM));
+		addstr("Filter: ");
+		attrset(A_NORMAL);
+		ui_put(f, strlen(f), cols - 9);
+		if (m->filtering)
+			ui_cursor_at(y, 8 + (int)utf8_width(f, strlen(f)));
+		y++, rows--;
+	}
+	if (m->naccounts == 0 || m->nshown == 0) {
+		move(y + 1, 2);
+		addstr(m->accounts_loading ? "Loading accounts..." : m->naccounts == 0 ?
+		    "No accounts yet." : "No account matches the filter.");
+		return;
+	}
+	model_move(&m->acc_pos, m->nshown, 0, (size_t)rows);
+	for (i = m->acc_pos.top; i < m->nshown && y < top + rows + (m->filtering || *f); i++, y++)
+		view_accounts_row(m, &m->accounts[m->shown[i]], y, cols, i == m->acc_pos.sel);
+}
+
+const struct view view_accounts = { "accounts", view_accounts_draw, view_accounts_mode };

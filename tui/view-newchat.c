@@ -1,0 +1,130 @@
+/*
+ * view-newchat.c -- the new chat form: labelled fields (To, Template,
+ * Subject, Message, Reminders, Client tasks), then the Create chat and
+ * Back buttons. The focused field shows its cursor; To and Template list
+ * what Tab would complete to.
+ */
+#include "folio.h"
+#include "utf8.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define LABEL_COLS 15
+
+static const char *view_newchat_labels[FORM_FIELDS] = {
+	[FORM_TO] = "To", [FORM_TEMPLATE] = "Template", [FORM_SUBJECT] = "Subject",
+	[FORM_BODY] = "Message", [FORM_REMIND] = "Reminders", [FORM_TASKS] = "Client tasks",
+};
+
+static const char *
+view_newchat_mode(struct model *m)
+{
+	return m->asking ? "ask" : "newchat";
+}
+
+/* Names that Tab would offer for the To or Template field, on one line. */
+static void
+view_newchat_choices(struct model *m, int field, char *out, size_t outlen)
+{
+	const char *typed = buf_str(&m->form[field].text);
+	size_t i, n = 0, count = 0, total = field == FORM_TO ? m->naccounts : m->ntemplates;
+	const char *name;
+
+	out[0] = '\0';
+	for (i = 0; i < total && count < 6 && n + 1 < outlen; i++) {
+		name = field == FORM_TO ? m->accounts[i].name : m->templates[i].name;
+		if (*typed && strcasestr(name, typed) == NULL)
+			continue;
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", count++ ? ", " : "", name);
+	}
+	if (field == FORM_TEMPLATE && total == 0)
+		snprintf(out, outlen, "(no templates)");
+	else if (field == FORM_REMIND)
+		snprintf(out, outlen, "off, on (every 3 days, once) or DAYS:COUNT");
+}
+
+/* A single-line field right of its label; the text scrolls to keep the cursor in view. */
+static void
+view_newchat_line(struct edit *e, int y, int width, bool focus)
+{
+	const char *s = buf_str(&e->text);
+	size_t skip = 0, col = utf8_width(s, e->cur);
+
+	if (width < 4)
+		width = 4;
+	uint32_t cp;
+	int n;
+
+	while (col >= (size_t)width - 1 && skip < e->cur) {
+		n = utf8_decode(s + skip, e->text.len - skip, &cp);
+		skip += n > 0 ? (size_t)n : 1;
+		col = utf8_width(s + skip, e->cur - skip);
+	}
+	move(y, LABEL_COLS);
+	attrset((attr_t)ui_style(UI_FIELD));
+	ui_put_pad(s + skip, width);
+	attrset(A_NORMAL);
+	if (focus)
+		ui_cursor_at(y, LABEL_COLS + (int)col);
+}
+
+static int
+view_newchat_field(struct model *m, int f, int y, int rows, int cols)
+{
+	bool focus = m->form_field == f && !m->asking;
+	char hint[512];
+	int h = f == FORM_BODY ? rows : f == FORM_TASKS ? 3 : 1;
+
+	move(y, 0);
+	attrset((attr_t)(focus ? (int)A_BOLD : ui_style(UI_DIM)));
+	printw("%c %-*s", focus ? '>' : ' ', LABEL_COLS - 2, view_newchat_labels[f]);
+	attrset(A_NORMAL);
+	if (h == 1) {
+		view_newchat_line(&m->form[f], y, cols - LABEL_COLS - 1, focus);
+	} else {
+		/* Multi-line fields start on their own row below the label, full width. */
+		view_compose_draw_editor(&m->form[f], y + 1, h, cols, focus);
+		h++;
+	}
+	if (focus && (f == FORM_TO || f == FORM_TEMPLATE || f == FORM_REMIND)) {
+		view_newchat_choices(m, f, hint, sizeof hint);
+		move(y + 1, LABEL_COLS);
+		attrset((attr_t)ui_style(UI_DIM));
+		ui_put(hint, strlen(hint), cols - LABEL_COLS);
+		attrset(A_NORMAL);
+		h++;
+	}
+	return h;
+}
+
+static void
+view_newchat_draw(struct model *m, int top, int rows, int cols)
+{
+	int y = top, f, body_rows = rows - 12;
+
+	if (body_rows < 2)
+		body_rows = 2;
+	for (f = 0; f < FORM_CREATE && y < top + rows; f++)
+		y += view_newchat_field(m, f, y, body_rows, cols);
+	if (y >= top + rows)
+		y = top + rows - 1;
+	move(y, LABEL_COLS);
+	attrset((attr_t)(m->form_field == FORM_CREATE ? ui_style(UI_SELECTED) : (int)A_BOLD));
+	addstr("[ Create chat ]");
+	attrset(A_NORMAL);
+	addstr("  ");
+	attrset((attr_t)(m->form_field == FORM_BACK ? ui_style(UI_SELECTED) : (int)A_BOLD));
+	addstr("[ Back ]");
+	attrset(A_NORMAL);
+	if (m->asking) {
+		move(y, LABEL_COLS + 27);
+		attrset((attr_t)ui_style(UI_ERROR));
+		ui_put(" Unsent: s create, k keep, d discard, c go on", 46, cols - LABEL_COLS - 27);
+		attrset(A_NORMAL);
+	}
+}
+
+const struct view view_newchat = { "newchat", view_newchat_draw, view_newchat_mode };
