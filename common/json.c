@@ -30,15 +30,21 @@ json_strings_ok(struct json_object *o, size_t max)
 	}
 }
 
-/* json-c's strict mode still takes 'single-quoted' object keys: refuse any quote outside a string. */
-static bool
-json_single_quote(const char *text, size_t len)
+/*
+ * What json-c's strict mode still lets through: 'single-quoted' keys, raw
+ * control characters inside strings, and the words NaN and Infinity.
+ * Returns a reason, or NULL when the text is clean.
+ */
+static const char *
+json_lexical_error(const char *text, size_t len)
 {
 	bool in_string = false;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (in_string) {
+			if ((unsigned char)text[i] < 0x20)
+				return "control character inside a string";
 			if (text[i] == '\\')
 				i++;
 			else if (text[i] == '"')
@@ -46,9 +52,11 @@ json_single_quote(const char *text, size_t len)
 		} else if (text[i] == '"')
 			in_string = true;
 		else if (text[i] == '\'')
-			return true;
+			return "strings take double quotes";
+		else if (text[i] == 'N' || text[i] == 'I' || text[i] == 'i')
+			return "NaN and Infinity are not JSON";
 	}
-	return false;
+	return NULL;
 }
 
 struct json_object *
@@ -58,6 +66,7 @@ json_parse(const char *text, size_t len, const struct json_limits *lim, char *er
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error jerr;
+	const char *lexical;
 	size_t end;
 
 	if (len == 0) {
@@ -68,8 +77,8 @@ json_parse(const char *text, size_t len, const struct json_limits *lim, char *er
 		snprintf(err, errlen, "NUL byte in JSON");
 		return NULL;
 	}
-	if (json_single_quote(text, len)) {
-		snprintf(err, errlen, "malformed JSON: strings take double quotes");
+	if ((lexical = json_lexical_error(text, len)) != NULL) {
+		snprintf(err, errlen, "malformed JSON: %s", lexical);
 		return NULL;
 	}
 	tok = json_tokener_new_ex(lim->max_depth);

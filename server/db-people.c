@@ -9,7 +9,8 @@
 
 static const char account_cols[] =
     "a.id, a.name, folio_ts(a.created_at) AS created_at,"
-    " folio_ts(a.last_activity_at) AS last_activity_at,"
+    " folio_ts(CASE WHEN $2 THEN a.last_activity_at ELSE a.last_public_activity_at END)"
+    "   AS last_activity_at,"
     " (SELECT coalesce(sum(folio_unread(t.id, $1, $2)), 0)::bigint FROM threads t"
     "   WHERE t.account_id = a.id) AS unread_count";
 

@@ -59,7 +59,7 @@ int
 firm_create_cli(int argc, char **argv)
 {
 	const char *name = NULL, *email = NULL, *owner_name = NULL;
-	struct db db = { NULL, false, 0 };
+	struct db db = { 0 };
 	char *password, *hash;
 	int64_t firm;
 	int i;

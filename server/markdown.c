@@ -45,6 +45,19 @@ embed_provider_of(const char *host_and_path)
 	return NULL;
 }
 
+static bool
+markdown_has_url(struct json_object *a, const char *url)
+{
+	const char *u;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(a); i++)
+		if (json_get_string(json_object_array_get_idx(a, i), "url", &u) == JSON_GET_OK &&
+		    strcmp(u, url) == 0)
+			return true;
+	return false;
+}
+
 struct json_object *
 markdown_embeds(const char *body)
 {
@@ -69,6 +82,10 @@ markdown_embeds(const char *body)
 		if ((name = embed_provider_of(rest)) == NULL)
 			continue;
 		url = xstrndup(start, len);
+		if (markdown_has_url(a, url)) {
+			free(url);
+			continue;
+		}
 		e = json_object_new_object();
 		json_object_object_add(e, "provider", json_object_new_string(name));
 		json_object_object_add(e, "url", json_object_new_string(url));

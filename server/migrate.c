@@ -30,11 +30,11 @@ migrate_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The folder of migrations: the configured one, else sql/ beside the binary's folder. */
+/* The folder of migrations: the configured one, else one found beside the binary. */
 static const char *
 migrate_dir(void)
 {
-	static char alt[PATH_MAX + 16];
+	static char alt[PATH_MAX + 32];
 	char exe[PATH_MAX], *slash;
 	struct stat st;
 	ssize_t n;
@@ -45,6 +45,10 @@ migrate_dir(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
+		/* An install tree (bin/../share/folio/sql), then a source tree (server/../sql). */
+		snprintf(alt, sizeof alt, "%s/../share/folio/sql", exe);
+		if (stat(alt, &st) == 0 && S_ISDIR(st.st_mode))
+			return alt;
 		snprintf(alt, sizeof alt, "%s/../sql", exe);
 		if (stat(alt, &st) == 0 && S_ISDIR(st.st_mode))
 			return alt;

@@ -24,7 +24,7 @@ static struct {
 static void *
 pool_main(void *arg)
 {
-	struct db db = { NULL, false, 0 };
+	struct db db = { 0 };
 	struct job *job;
 
 	(void)arg;
@@ -43,6 +43,7 @@ pool_main(void *arg)
 
 		/* A lost connection is retried once per job; the job answers 503 meanwhile. */
 		db.broken = db_connect(&db) != 0;
+		db.fresh = true;
 		job->run(job, &db);
 		if (db.broken)
 			db_close(&db);

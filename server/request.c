@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ req_arg_int(struct request *req, const char *key, int64_t dflt, int64_t min, int
 	}
 	errno = 0;
 	n = strtoll(v, &end, 10);
-	if (errno || *end != '\0' || n < min) {
+	/* Too large to represent is still "above the maximum": capped like any other. */
+	if ((errno && !(errno == ERANGE && n == LLONG_MAX)) || *end != '\0' || n < min) {
 		reply_error(req, 422, "invalid_field", "%s must be a whole number of at least %" PRId64,
 		    key, min);
 		return -1;
@@ -74,7 +76,9 @@ req_json(struct request *req)
 	struct json_object *o;
 	char err[256];
 
-	if (req->content_type == NULL || strncasecmp(req->content_type, "application/json", 16) != 0) {
+	/* application/json, optionally with parameters; not application/json-seq and the like. */
+	if (req->content_type == NULL || strncasecmp(req->content_type, "application/json", 16) != 0 ||
+	    strchr("; \t", req->content_type[16]) == NULL) {
 		reply_error(req, 415, "unsupported_media_type",
 		    "send the body as Content-Type: application/json");
 		return NULL;

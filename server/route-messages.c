@@ -80,6 +80,14 @@ route_messages_create(struct request *req, struct db *db)
 	    !field_bool(req, body, "internal", false, &internal) ||
 	    !field_string(req, body, "client_msg_id", false, 128, &cmid))
 		goto out;
+	if (text[strspn(text, " \t\r\n")] == '\0') {
+		reply_error(req, 422, "invalid_field", "body must not be blank");
+		goto out;
+	}
+	if (cmid && *cmid == '\0') {
+		reply_error(req, 422, "invalid_field", "client_msg_id must not be empty");
+		goto out;
+	}
 	if (json_get_array(body, "document_ids", &docs) == JSON_GET_WRONG_TYPE ||
 	    (docs && json_object_array_length(docs) > 0)) {
 		reply_error(req, 422, docs ? "unknown_document" : "invalid_field",

@@ -47,6 +47,8 @@ CREATE TABLE accounts (
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     created_at timestamptz NOT NULL DEFAULT folio_now(),
     last_activity_at timestamptz,
+    -- The same without internal notes: what the account's contacts see.
+    last_public_activity_at timestamptz,
     UNIQUE (id, firm_id)
 );
 CREATE UNIQUE INDEX accounts_name ON accounts (firm_id, lower(name));

@@ -35,7 +35,8 @@ import urllib.parse
 import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-FOLIOD = os.path.join(ROOT, "server", "foliod")
+# tests/run points these at its own build, so runs of two variants never share a binary.
+FOLIOD = os.environ.get("FOLIO_TEST_FOLIOD") or os.path.join(ROOT, "server", "foliod")
 STATE = os.environ.get("FOLIO_TEST_STATE") or os.path.join(ROOT, ".state", "manual")
 PGHOST = os.environ.get("FOLIO_TEST_PGHOST") or os.path.join(STATE, "pg", "run")
 SMTP_PORT = int(os.environ.get("FOLIO_TEST_SMTP_PORT") or 0)

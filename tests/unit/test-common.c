@@ -37,10 +37,18 @@ START_TEST(json_parses_strictly)
 {
 	char err[128];
 	struct json_object *o;
-	const char *s;
+	const char *s, *good;
 	int64_t n;
 	bool v;
 
+	o = json_parse("{\"a\":\"x\",\"n\":5,\"b\":true}", 24, &lim, err, sizeof err);
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	/* Escapes and the letters of true/false/null/exponents stay fine. */
+	good = "[\"I\\\"N\\t\", 1e5, 2E-3, true, false, null]";
+	o = json_parse(good, strlen(good), &lim, err, sizeof err);
+	ck_assert_msg(o != NULL, "%s", err);
+	json_object_put(o);
 	o = json_parse("{\"a\":\"x\",\"n\":5,\"b\":true}", 24, &lim, err, sizeof err);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_int_eq(json_get_string(o, "a", &s), JSON_GET_OK);
@@ -63,6 +71,8 @@ START_TEST(json_refuses_bad_input)
 		"[[[[[[1]]]]]]",        /* too deep for the limit */
 		"{\"a\":\"0123456789abcdefg\"}", /* string over 16 bytes */
 		"\"\xff\xfe\"",         /* not UTF-8 */
+		"{\"a\":NaN}", "{\"a\":-Infinity}", "[Infinity]",
+		"{\"a\":\"tab\there\"}",  /* raw control character in a string */
 		"",
 	};
 	char err[128];

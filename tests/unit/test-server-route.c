@@ -71,7 +71,7 @@ START_TEST(embeds_found)
 	struct json_object *a = markdown_embeds(
 	    "see https://www.youtube.com/watch?v=abc, and (https://vimeo.com/123) or "
 	    "https://www.loom.com/share/xyz. Not https://example.com/youtube.com/watch nor httpx://loom.com/share/q "
-	    "https://drive.google.com/file/d/1/view");
+	    "https://drive.google.com/file/d/1/view and again https://vimeo.com/123");
 	const char *want[][2] = { { "youtube", "https://www.youtube.com/watch?v=abc" },
 		{ "vimeo", "https://vimeo.com/123" }, { "loom", "https://www.loom.com/share/xyz" },
 		{ "google_drive", "https://drive.google.com/file/d/1/view" } };
