@@ -10,7 +10,11 @@ int
 activity_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
     int64_t message_id)
 {
-	(void)db, (void)u, (void)thread_id, (void)message_id;
+	if (reminders_sync(db, thread_id, message_id) != 0 ||
+	    notify_thread_created(db, u, thread_id, message_id) != 0 ||
+	    events_emit_thread(db, u, EV_THREAD_CREATED, thread_id, false) != 0 ||
+	    events_emit_message(db, u, thread_id, message_id, false) != 0)
+		return -1;
 	return 0;
 }
 
@@ -18,27 +22,36 @@ int
 activity_message_created(struct db *db, const struct principal *u, int64_t thread_id,
     int64_t message_id)
 {
-	(void)db, (void)u, (void)thread_id, (void)message_id;
+	/* A firm message restarts the reminder cycle, a client's ends it. */
+	if (reminders_sync(db, thread_id, message_id) != 0 ||
+	    notify_message_created(db, u, thread_id, message_id) != 0 ||
+	    events_emit_message(db, u, thread_id, message_id, true) != 0)
+		return -1;
 	return 0;
 }
 
 int
 activity_thread_updated(struct db *db, const struct principal *u, int64_t thread_id)
 {
-	(void)db, (void)u, (void)thread_id;
+	/* Archive, reopen, switch on or off, new settings; a new assignee hears of it. */
+	if (reminders_sync(db, thread_id, 0) != 0 || notify_thread_updated(db, u, thread_id) != 0 ||
+	    events_emit_thread(db, u, EV_THREAD_UPDATED, thread_id, false) != 0)
+		return -1;
 	return 0;
 }
 
 int
 activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id)
 {
-	(void)db, (void)u, (void)thread_id;
+	if (notify_thread_read(db, u, thread_id) != 0 || events_emit_read(db, u, thread_id) != 0)
+		return -1;
 	return 0;
 }
 
 int
 activity_task_updated(struct db *db, const struct principal *u, int64_t task_id)
 {
-	(void)db, (void)u, (void)task_id;
+	if (notify_task_updated(db, u, task_id) != 0 || events_emit_task(db, u, task_id) != 0)
+		return -1;
 	return 0;
 }

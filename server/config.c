@@ -32,6 +32,10 @@ static const struct option_row options[] = {
 	{ "smtp-user", OPT_STR, &cfg.smtp_user, "FOLIO_SMTP_USER", "", "SMTP login name" },
 	{ "smtp-password", OPT_STR, &cfg.smtp_password, "FOLIO_SMTP_PASSWORD", "", "SMTP password" },
 	{ "mail-from", OPT_STR, &cfg.mail_from, "FOLIO_MAIL_FROM", "folio@localhost", "sender of mails" },
+	{ "smtp-tls", OPT_STR, &cfg.smtp_tls, "FOLIO_SMTP_TLS", "auto",
+	    "smtp:// STARTTLS: auto (required with a login, else if offered), starttls, none" },
+	{ "mail-retry-seconds", OPT_LONG, &cfg.mail_retry_seconds, "FOLIO_MAIL_RETRY_SECONDS", "30",
+	    "first retry of an undelivered mail; doubles up to an hour" },
 	{ "public-url", OPT_STR, &cfg.public_url, "FOLIO_PUBLIC_URL", "http://127.0.0.1:8080",
 	    "base URL used in links in mails" },
 	{ "sql-dir", OPT_STR, &cfg.sql_dir, "FOLIO_SQL_DIR", FOLIO_SQL_DIR, "folder of numbered migrations" },
@@ -47,6 +51,8 @@ static const struct option_row options[] = {
 	    "events queued for one subscriber before it is cut off" },
 	{ "event-retention-days", OPT_LONG, &cfg.event_retention_days, "FOLIO_EVENT_RETENTION_DAYS", "30",
 	    "days events stay replayable" },
+	{ "event-ping-seconds", OPT_LONG, &cfg.event_ping, "FOLIO_EVENT_PING_SECONDS", "30",
+	    "idle seconds before a WebSocket ping; hang up when no pong follows" },
 	{ "test-clock", OPT_BOOL, &cfg.test_clock, NULL, "0", "allow POST /api/v1/test/clock (tests only)" },
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
@@ -59,6 +65,8 @@ config_set(const struct option_row *o, const char *value, const char *from)
 
 	switch (o->type) {
 	case OPT_STR:
+		/* Every string setting is ours (a default is copied too): drop the one replaced. */
+		free((char *)*(const char **)o->ptr);
 		*(const char **)o->ptr = xstrdup(value);
 		return 0;
 	case OPT_BOOL:
@@ -192,6 +200,10 @@ config_load(int *argc, char ***argv)
 		}
 	if (cfg.config_file && config_file(cfg.config_file, set) != 0)
 		return -1;
+	if (cfg.event_ping < 1 || cfg.event_ping > 3600 || cfg.event_queue < 1) {
+		fprintf(stderr, "foliod: event-ping-seconds must be 1 to 3600, event-queue at least 1\n");
+		return -1;
+	}
 	if (cfg.db_threads < 1 || cfg.db_threads > 64) {
 		fprintf(stderr, "foliod: db-threads must be 1 to 64\n");
 		return -1;

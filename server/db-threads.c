@@ -110,7 +110,15 @@ static const char message_select[] =
     " json_build_object('kind', m.author_kind, 'id', m.author_id, 'name', u.name) AS author,"
     " m.body, m.body_html, m.internal, folio_ts(m.created_at) AS created_at,"
     " '[]'::json AS documents, m.embeds, m.mentions,"
-    " CASE WHEN m.author_id = $1 THEN m.client_msg_id END AS client_msg_id"
+    " CASE WHEN m.author_id = $1 THEN m.client_msg_id END AS client_msg_id,"
+    /* Staff only: how the mails to the client about this message went (db-mail.c). */
+    " CASE WHEN $2 THEN (SELECT json_build_object('sent', count(*) FILTER (WHERE o.state = 'sent'),"
+    "   'pending', count(*) FILTER (WHERE o.state IN ('pending', 'sending')),"
+    "   'failed', count(*) FILTER (WHERE o.state = 'failed'),"
+    "   'failures', coalesce(json_agg(json_build_object('email', o.to_email, 'error', o.last_error))"
+    "     FILTER (WHERE o.state = 'failed'), '[]'))"
+    "  FROM mail_outbox o WHERE o.message_id = m.id AND o.kind IN ('thread', 'message')) END"
+    "   AS delivery"
     " FROM messages m JOIN users u ON u.id = m.author_id"
     " WHERE ($2 OR NOT m.internal)";
 
@@ -122,7 +130,8 @@ db_messages_list(struct db *db, const struct principal *u, int64_t thread_id, in
 	struct buf sql = BUF_INIT;
 	struct json_object *a;
 
-	p_int(&p, u->id);
+	/* Viewing as a client, none of the messages is the viewer's own (client_msg_id). */
+	p_int(&p, u->view_as_account > 0 ? 0 : u->id);
 	p_bool(&p, u->kind == USER_STAFF);
 	p_int(&p, thread_id);
 	p_id(&p, before);
@@ -205,15 +214,19 @@ db_message_insert(struct db *db, const struct principal *u, int64_t thread_id, c
 	p_bool(&p, internal);
 	p_str(&p, client_msg_id);
 	p_str(&p, json_text(embeds));
-	/* Mentions: "@Full Name" or "@localpart" of a team member of the firm. */
+	/*
+	 * Mentions: "@Full Name" or "@localpart" of a team member of the firm, as a
+	 * whole word: not inside an email address, not the start of a longer name;
+	 * a full stop may end the sentence after it.
+	 */
 	id = db_one_int(db,
 	    "INSERT INTO messages (firm_id, thread_id, author_id, author_kind, body, body_html,"
 	    " internal, client_msg_id, embeds, mentions)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb,"
 	    "  ARRAY(SELECT u.id FROM users u JOIN staff s ON s.user_id = u.id WHERE s.firm_id = $1"
-	    "   AND (position('@' || lower(u.name) in lower($5)) > 0"
-	    "    OR $5 ~* ('(^|[^[:alnum:]_.])@' || regexp_replace(split_part(u.email, '@', 1),"
-	    "        '([^[:alnum:]])', '\\\\\\1', 'g') || '($|[^[:alnum:]_.@-])'))"
+	    "   AND EXISTS (SELECT 1 FROM unnest(ARRAY[u.name, split_part(u.email, '@', 1)]) w(word)"
+	    "    WHERE $5 ~* ('(^|[^[:alnum:]_.])@' || regexp_replace(w.word, '([^[:alnum:]])',"
+	    "        '\\\\\\1', 'g') || '($|[^[:alnum:]_@.-]|[.]($|[^[:alnum:]_]))'))"
 	    "   ORDER BY u.id))"
 	    " RETURNING id",
 	    &p, -1);
@@ -227,15 +240,16 @@ db_message_insert(struct db *db, const struct principal *u, int64_t thread_id, c
 	p_int(&p, id);
 	p_bool(&p, internal);
 	p_str(&p, proto_kind_name(u->kind));
+	/* Times are the message's own created_at, so the thread never disagrees with it. */
 	if (db_run(db,
-		"UPDATE threads SET last_message_at = folio_now(), last_message_id = $2,"
-		" last_public_message_at = CASE WHEN $3 THEN last_public_message_at ELSE folio_now() END,"
-		" last_public_message_id = CASE WHEN $3 THEN last_public_message_id ELSE $2 END,"
-		" waiting_since = CASE WHEN $3 OR last_public_author_kind IS NOT DISTINCT FROM $4"
-		"   THEN waiting_since ELSE folio_now() END,"
-		" last_public_author_kind = CASE WHEN $3 THEN last_public_author_kind ELSE $4 END,"
-		" archived = archived AND $3, archived_at = CASE WHEN $3 THEN archived_at END"
-		" WHERE id = $1",
+		"UPDATE threads t SET last_message_at = m.created_at, last_message_id = $2,"
+		" last_public_message_at = CASE WHEN $3 THEN t.last_public_message_at ELSE m.created_at END,"
+		" last_public_message_id = CASE WHEN $3 THEN t.last_public_message_id ELSE $2 END,"
+		" waiting_since = CASE WHEN $3 OR t.last_public_author_kind IS NOT DISTINCT FROM $4"
+		"   THEN t.waiting_since ELSE m.created_at END,"
+		" last_public_author_kind = CASE WHEN $3 THEN t.last_public_author_kind ELSE $4 END,"
+		" archived = t.archived AND $3, archived_at = CASE WHEN $3 THEN t.archived_at END"
+		" FROM messages m WHERE t.id = $1 AND m.id = $2",
 		&p) != 1)
 		return -1;
 	memset(&p, 0, sizeof p);
@@ -249,11 +263,15 @@ db_message_insert(struct db *db, const struct principal *u, int64_t thread_id, c
 		" DO UPDATE SET up_to_message_id = greatest(read_markers.up_to_message_id, $4)",
 		&p) != 1)
 		return -1;
+	/* An internal note is activity for the firm only: contacts see last_public_activity_at. */
 	memset(&p, 0, sizeof p);
 	p_int(&p, thread_id);
+	p_int(&p, id);
+	p_bool(&p, internal);
 	if (db_run(db,
-		"UPDATE accounts SET last_activity_at = folio_now()"
-		" WHERE id = (SELECT account_id FROM threads WHERE id = $1)",
+		"UPDATE accounts a SET last_activity_at = m.created_at,"
+		" last_public_activity_at = CASE WHEN $3 THEN a.last_public_activity_at ELSE m.created_at END"
+		" FROM threads t, messages m WHERE t.id = $1 AND a.id = t.account_id AND m.id = $2",
 		&p) != 1)
 		return -1;
 	return id;

@@ -124,6 +124,21 @@ db_exec(struct db *db, const char *sql, const struct params *p)
 	}
 	res = PQexecParams(db->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
 	st = PQresultStatus(res);
+	if (db->fresh && PQstatus(db->conn) != CONNECTION_OK) {
+		/*
+		 * The connection died while idle (PostgreSQL restarted): the job has
+		 * done nothing yet, so reconnect and run its first statement again.
+		 */
+		db->fresh = false;
+		PQclear(res);
+		log_info("database: reconnecting a stale connection");
+		if (db_connect(db) != 0) {
+			db->broken = true;
+			return NULL;
+		}
+		return db_exec(db, sql, p);
+	}
+	db->fresh = false;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return (struct pg_result *)res;
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -168,7 +183,10 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	return db_run(db, "COMMIT", NULL) < 0 ? -1 : 0;
+	if (db_run(db, "COMMIT", NULL) < 0)
+		return -1;
+	events_committed(); /* events written in this transaction: sequence them now */
+	return 0;
 }
 
 void

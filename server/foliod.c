@@ -11,7 +11,7 @@
 static int
 foliod_migrate(void)
 {
-	struct db db = { NULL, false, 0 };
+	struct db db = { 0 };
 	int rc;
 
 	if (db_connect(&db) != 0) {
@@ -67,6 +67,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0) {
 		if ((rc = foliod_migrate()) != 0)
 			return rc;
+		events_setup(); /* the event stream: protocol, sequencer, listener */
+		mail_worker_register(); /* reminders and mail; chains earlier http hooks */
 		return http_serve() == 0 ? 0 : 1;
 	}
 	fprintf(stderr, "foliod: unknown command \"%s\" (try --help)\n", cmd);

@@ -48,7 +48,10 @@ struct config {
 	long session_days;
 	long event_queue;     /* events queued per subscriber before it is cut off */
 	long event_retention_days;
+	long event_ping;      /* seconds of silence before a WebSocket ping */
 	bool test_clock;
+	const char *smtp_tls;     /* auto, starttls or none (smtps:// is always TLS) */
+	long mail_retry_seconds;  /* first retry delay; doubles up to an hour */
 };
 extern struct config cfg;
 
@@ -61,6 +64,7 @@ struct db {
 	struct pg_conn *conn;
 	bool broken;          /* the connection failed during this job: answer 503 */
 	int unique_violation; /* the last statement hit a unique constraint */
+	bool fresh;           /* no statement of this job has run yet */
 };
 
 /* Up to 16 text parameters for one statement; numbers are formatted into slots. */
@@ -148,6 +152,7 @@ struct request {
 	char request_id[20];
 	struct buf body;
 	bool body_too_large;
+	bool chunked;            /* a body without Content-Length: refused with 411 */
 	int64_t ids[4];          /* the {id} parts of the path, in order */
 	int nids;
 	const struct route *route;
@@ -156,9 +161,17 @@ struct request {
 	/* The reply. */
 	int status;
 	struct buf out;
-	char retry_after[16];
+	char retry_after[24];
 	size_t sent;
 	bool headers_sent;
+	/*
+	 * A handler that answers later from the loop (the events long poll) leaves
+	 * status 0 and sets parked: http.c then calls parked(req, true) on the loop
+	 * instead of replying, and parked(req, false) if the client leaves first.
+	 * The answer: fill status and out, then lws_callback_on_writable(req->wsi).
+	 */
+	void (*parked)(struct request *req, bool start);
+	void *parked_data;
 };
 
 void req_free(struct request *req);
@@ -193,7 +206,7 @@ bool field_bool(struct request *req, struct json_object *o, const char *key, boo
     bool *out);
 
 /* route.c -- the route table and the dispatcher run on a pool thread. */
-enum who { WHO_PUBLIC, WHO_ANY, WHO_STAFF, WHO_ADMIN, WHO_OWNER };
+enum who { WHO_PUBLIC, WHO_ANY, WHO_STAFF, WHO_ADMIN, WHO_OWNER, WHO_TEST };
 typedef void (*route_fn)(struct request *req, struct db *db);
 struct route {
 	enum http_method method;
@@ -221,6 +234,8 @@ extern volatile int http_stopping;
 extern const struct lws_protocols *http_extra_protocols[8];
 extern void (*http_on_start)(struct lws_context *ctx);
 extern void (*http_on_stop)(struct lws_context *ctx);
+/* Ping and hang-up times for idle connections (set by the event stream), or NULL. */
+extern const struct lws_retry_bo *http_idle_policy;
 
 /* auth.c */
 /* argon2id hash of password. Returns NULL on failure. Caller frees. */
@@ -354,6 +369,262 @@ int activity_thread_updated(struct db *db, const struct principal *u, int64_t th
 int activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
 int activity_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 
+/* mail-compose.c -- the words of each mail. */
+enum mail_kind {
+	MAIL_THREAD, MAIL_MESSAGE, MAIL_REMINDER, MAIL_RESEND, MAIL_CLIENT_THREAD,
+	MAIL_CLIENT_MESSAGE, MAIL_CLIENT_TASK, MAIL_MENTION, MAIL_ASSIGNMENT,
+};
+/* What a notification or mail is about (db_notify_ctx_load). */
+struct notify_ctx {
+	struct json_object *row;  /* owns every string below */
+	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id;
+	enum user_kind actor_kind;
+	const char *subject, *account_name, *firm_name, *actor_name, *body, *body_html, *task_title;
+	bool internal, task_done;
+	struct json_object *mentions; /* staff ids, borrowed from row; may be NULL */
+};
+struct mail_text {
+	char *subject, *text, *html;
+};
+const char *mail_compose_kind(enum mail_kind k);
+/* Composes a mail of kind about c for the recipient to_name. Free with mail_compose_free. */
+void mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_name,
+    struct mail_text *out);
+void mail_compose_free(struct mail_text *m);
+
+/* mail-smtp.c -- one mail over SMTP with libcurl. */
+struct mail_smtp;
+struct mail_message {
+	const char *to_email, *to_name, *from_name, *subject, *text, *html, *message_id;
+};
+enum mail_result { MAIL_SENT, MAIL_RETRY, MAIL_FAILED };
+struct mail_smtp *mail_smtp_create(void);
+void mail_smtp_free(struct mail_smtp *s);
+/* Sends m; on failure err tells why. Retry: no connection or 4xx; failed: 5xx. */
+enum mail_result mail_smtp_send(struct mail_smtp *s, const struct mail_message *m, char *err,
+    size_t errlen);
+/* True for a plain addr-spec that is safe in a header and an SMTP command. */
+bool mail_smtp_address_ok(const char *s);
+/* RFC 2047 B-encoded UTF-8 words, folded. Caller frees. */
+char *mail_smtp_encode_words(const char *s);
+
+/* mail.c -- the outbox delivery pass. */
+/* Sends due mail. Returns 1 when due mail is left that another sender holds, 0, or -1. */
+int mail_deliver_due(struct db *db);
+
+/* mail-worker.c -- the background thread running jobs_run_due(). */
+/* Hooks the worker into http_on_start/http_on_stop (chaining earlier hooks). */
+void mail_worker_register(void);
+
+/* db-mail.c -- the outbox and the reminder ledger. */
+struct mail_queue {
+	int64_t firm_id, thread_id, message_id, ledger_id, user_id; /* 0: none */
+	enum mail_kind kind;
+	const char *to_email, *to_name, *from_name;
+	const struct mail_text *text;
+};
+/* Queues a mail in the caller's transaction. Returns -1 on failure. */
+int db_mail_queue(struct db *db, const struct mail_queue *q);
+/* Claims one due mail under lease for lease_seconds: the row as JSON, or NULL. Caller puts. */
+struct json_object *db_mail_claim(struct db *db, const char *lease, int lease_seconds);
+int db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r,
+    const char *err);
+/* Due mail not taken (held by another sender), or -1. */
+int64_t db_mail_due(struct db *db);
+/* Milliseconds until a retry, lease expiry or reminder falls due (mail: count the outbox). */
+int64_t db_mail_next_ms(struct db *db, bool mail);
+int db_mail_listen(struct db *db);
+/* Waits for NOTIFY folio_mail, stop_fd, or the timeout. Returns 1 notified, 0, -1. */
+int db_mail_wait(struct db *db, int stop_fd, long timeout_ms);
+/* {items:[...], next_due_at, remaining, ended_by, ...} of a thread of firm_id, or NULL. */
+struct json_object *db_mail_ledger(struct db *db, int64_t firm_id, int64_t thread_id);
+
+/* db-notify.c -- notification items, recipients, settings. JSON results: caller puts. */
+/* Loads c for a thread (or a task's thread); message 0: the last one contacts see. */
+int db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t actor_id,
+    int64_t task_id, struct notify_ctx *c);
+void db_notify_ctx_free(struct notify_ctx *c);
+/* The account's contacts with portal access: [{id, name, email, mail (= notify)}]. */
+struct json_object *db_notify_contacts(struct db *db, int64_t thread_id);
+/* Staff for client activity by the assignee rule, minus the actor and except: [{id,...,mail}]. */
+struct json_object *db_notify_staff(struct db *db, int64_t firm_id, int64_t assignee_id,
+    int64_t actor_id, struct json_object *except);
+struct json_object *db_notify_staff_ids(struct db *db, int64_t firm_id, struct json_object *ids,
+    int64_t actor_id);
+/* Creates or bumps user_id's item for the thread. Returns the item. */
+struct json_object *db_notify_bump(struct db *db, const struct notify_ctx *c, int64_t user_id,
+    const char *type);
+struct json_object *db_notify_list(struct db *db, const struct principal *u, bool unread,
+    int64_t limit, int64_t offset);
+struct json_object *db_notify_read(struct db *db, const struct principal *u, int64_t id);
+int db_notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
+/* The thread's new assignee once (then remembered), 0 when unchanged or none. */
+int64_t db_notify_new_assignee(struct db *db, int64_t thread_id);
+struct json_object *db_notify_settings_get(struct db *db, int64_t user_id);
+/* email, all_activity: 1, 0, or -1 for unchanged. */
+int db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_activity);
+
+/* notify.c -- who gets what, inside the change's transaction. Each returns -1 on failure. */
+int notify_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id);
+int notify_message_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id);
+int notify_task_updated(struct db *db, const struct principal *u, int64_t task_id);
+int notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
+int notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
+/* Items of type for the account's portal contacts; mails of kind to those with notify. */
+int notify_contacts(struct db *db, const struct notify_ctx *c, const char *type,
+    enum mail_kind kind, int64_t ledger_id);
+
+/* db-reminders.c -- a thread's reminder state. */
+/* Brings the state in line with the thread; a new firm message (message_id) restarts the cycle. */
+int db_reminders_sync(struct db *db, int64_t thread_id, int64_t message_id);
+/* Locks one due thread not in skip_ids ("{1,2}") in the caller's transaction; 0 when none. */
+int64_t db_reminders_take_due(struct db *db, const char *skip_ids);
+int64_t db_reminders_due_count(struct db *db);
+/* Counts a sent reminder: the next is due interval_days from now, or max_count ends it. */
+int db_reminders_counted(struct db *db, int64_t thread_id);
+int64_t db_reminders_ledger_add(struct db *db, const struct notify_ctx *c, bool resend,
+    int64_t sent_by);
+
+/* reminders.c -- the reminder rules and the due pass. */
+/* After any change to a thread; message_id: the new message, if that was the change. */
+int reminders_sync(struct db *db, int64_t thread_id, int64_t message_id);
+/* Ledger row, mails and bumped items for c's last message (resend: by sent_by). */
+int reminders_send(struct db *db, const struct notify_ctx *c, bool resend, int64_t sent_by);
+/* One pass: at most one reminder per due thread. 1 when due threads are left to others, 0, -1. */
+int reminders_run_due(struct db *db);
+
+/* events-*.c -- the live event stream (docs/DESIGN.md, Events; man folio-api(7), EVENTS). */
+enum { EV_STAFF, EV_CONTACT, EV_ACTOR, EV_AUDIENCES };
+
+/* Who reads a stream: staff see their firm, a contact (or staff viewing as one) one account. */
+struct events_viewer {
+	int64_t user_id;      /* 0 while staff view as a client: nothing addressed to them */
+	int64_t firm_id;
+	int64_t account_id;   /* a contact's account */
+	bool staff;
+};
+
+/* One frame as sent: {"id":N,"type":T,...}. Shared; the last unref frees it. */
+struct events_frame {
+	int refs;
+	size_t len;
+	char text[];
+};
+
+/* One event of the log and its audiences. Shared; the last unref frees it. */
+struct events_ev {
+	int refs;
+	int64_t id, firm_id, account_id, user_id, actor_id; /* 0: none */
+	bool staff_only;
+	char type[32];
+	char *payload[EV_AUDIENCES];               /* JSON objects as text; NULL: none */
+	struct events_frame *frame[EV_AUDIENCES];  /* built on first use */
+	struct events_ev *next;                    /* in a batch */
+};
+
+/* events-emit.c -- events, written inside the change's transaction. Each returns -1 on failure. */
+/*
+ * Writes one event in the caller's transaction; it reaches streams after the
+ * commit. Receivers: only user_id's sessions when user_id > 0; otherwise the
+ * firm's staff and, unless staff_only, the contacts of account_id (0: none).
+ * payload is an object whose members follow {id, type}; the caller keeps it.
+ */
+int events_emit(struct db *db, const char *type, int64_t firm_id, int64_t account_id,
+    bool staff_only, int64_t user_id, struct json_object *payload);
+/* thread.created or thread.updated: {thread} as staff and as the account's contacts see it. */
+int events_emit_thread(struct db *db, const struct principal *u, const char *type,
+    int64_t thread_id, bool staff_only);
+/* message.created (the author's copy carries client_msg_id); with_thread adds thread.updated. */
+int events_emit_message(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id, bool with_thread);
+/* thread.read {thread_id, up_to_message_id, unread_count}, for u's sessions only. */
+int events_emit_read(struct db *db, const struct principal *u, int64_t thread_id);
+int events_emit_task(struct db *db, const struct principal *u, int64_t task_id);
+/* After a COMMIT: wakes the sequencer when this thread wrote events. */
+void events_committed(void);
+
+/* events-log.c -- reading and maintaining the log. */
+struct events_log_page {
+	struct events_ev *list;  /* oldest first; free with events_log_page_free */
+	int n;
+	bool full;               /* the page was full: there may be more */
+	bool resync;             /* since is before the horizon or after the last id issued */
+	int64_t last;            /* the last id read, or since */
+};
+/* Events after `after` (of firm_id when > 0), at most limit. Returns -1 on failure. */
+int events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
+    struct events_log_page *pg);
+/*
+ * The same in one snapshot with the retention check (pg->resync); since < 0
+ * reads nothing and sets pg->last to the log's end. Returns -1 on failure.
+ */
+int events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
+    struct events_log_page *pg);
+void events_log_page_free(struct events_log_page *pg);
+/* The id streams start after; -1 on failure. */
+int64_t events_log_head(struct db *db);
+/* One sequencer pass: rows moved, -1 when another pass is running, -2 on failure. */
+long events_log_sequence(struct db *db, int batch);
+/* One retention pass: events deleted, or -1 on failure. */
+long events_log_expire(struct db *db, long days, int batch);
+/* Which of the n sessions ids are still valid, sorted into *valid (caller frees). -1 on failure. */
+int events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
+    size_t *nvalid);
+
+/* events-seq.c -- the sequencer thread. */
+void events_seq_start(void);
+void events_seq_stop(void);
+/* Asks for a sequencer pass now (any thread). */
+void events_seq_poke(void);
+/* Deletes events older than the retention (the test clock runs it too). Returns -1 on failure. */
+int events_seq_expire(struct db *db);
+
+/* events-listen.c -- the LISTEN thread; head -1: unknown yet. */
+void events_listen_start(int64_t head);
+void events_listen_stop(void);
+
+/* events-hub.c -- events on this instance: visibility, the ring, the fan-out. */
+/* Registers the protocol and the start/stop hooks; call before http_serve(). */
+void events_setup(void);
+struct lws_context *events_hub_context(void);
+struct events_ev *events_ev_new(void);
+void events_ev_unref(struct events_ev *ev);
+void events_frame_unref(struct events_frame *f);
+void events_viewer_of(const struct principal *u, struct events_viewer *v);
+/* The frame v receives for ev (borrowed; ref it to keep it), or NULL when v may not see it. */
+struct events_frame *events_frame_for(struct events_ev *ev, const struct events_viewer *v);
+/* Any thread: the fan-out count, the last id fanned out, and whether that is known. */
+void events_hub_mark(uint64_t *count, int64_t *head, bool *ready);
+void events_hub_set_head(int64_t head);
+/* Listener: hands over a batch in id order (takes the references). Returns events pending. */
+size_t events_hub_push(struct events_ev *list);
+/*
+ * Loop: adds (at most max) frames v may see of events fanned out after count
+ * with ids above *cursor, moving *cursor. False when the ring lost some of them.
+ */
+bool events_hub_since(uint64_t count, const struct events_viewer *v, int64_t *cursor, int64_t max,
+    void (*add)(void *arg, struct events_frame *f), void *arg);
+
+/* events-ws.c -- WebSocket subscribers. */
+/* The WebSocket reasons of a stream, from either protocol (http.c forwards them too). */
+int events_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+void events_ws_fanout(struct events_ev *ev);
+/* Starts re-checking the sessions of open streams. */
+void events_ws_start(void);
+/* SIGTERM: closes every stream with 1001. */
+void events_ws_stop(void);
+size_t events_ws_count(void);
+
+/* events-poll.c -- the long poll. */
+void events_poll_route(struct request *req, struct db *db);
+void events_poll_fanout(struct events_ev *ev);
+/* After a fan-out batch: answers the long polls that got events. */
+void events_poll_flush(void);
+/* SIGTERM: answers every parked long poll now. */
+void events_poll_stop(void);
+
 /* route-*.c handlers */
 void route_healthz(struct request *req, struct db *db);
 void route_sessions_create(struct request *req, struct db *db);
@@ -379,5 +650,11 @@ void route_messages_create(struct request *req, struct db *db);
 void route_threads_read(struct request *req, struct db *db);
 void route_tasks_update(struct request *req, struct db *db);
 void route_test_clock(struct request *req, struct db *db);
+void route_notifications_list(struct request *req, struct db *db);
+void route_notifications_read(struct request *req, struct db *db);
+void route_notification_settings_get(struct request *req, struct db *db);
+void route_notification_settings_update(struct request *req, struct db *db);
+void route_threads_resend(struct request *req, struct db *db);
+void route_threads_reminders(struct request *req, struct db *db);
 
 #endif

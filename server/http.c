@@ -149,6 +149,10 @@ http_job_done(struct job *job)
 	}
 	pss = lws_wsi_user(req->wsi);
 	pss->in_pool = false;
+	if (req->status == 0 && req->parked) { /* it answers later, from the loop */
+		req->parked(req, true);
+		return;
+	}
 	lws_callback_on_writable(req->wsi);
 }
 
@@ -162,7 +166,9 @@ http_dispatch(struct lws *wsi, struct http_pss *pss)
 		return;
 	pss->dispatched = true;
 	http_inflight++;
-	if (req->body_too_large) {
+	if (req->chunked) {
+		reply_error(req, 411, "length_required", "send the body with a Content-Length");
+	} else if (req->body_too_large) {
 		reply_error(req, 413, "too_large", "the body is larger than %ld bytes", cfg.max_body);
 	} else if ((req->route = route_match(req->method, req->path, req->ids, &req->nids,
 			&status)) == NULL) {
@@ -193,7 +199,7 @@ http_write(struct lws *wsi, struct http_pss *pss)
 	size_t n;
 	bool last;
 
-	if (req == NULL || pss->in_pool || !pss->dispatched)
+	if (req == NULL || pss->in_pool || !pss->dispatched || req->status == 0)
 		return 0;
 	if (!req->headers_sent) {
 		if (lws_add_http_common_headers(wsi, (unsigned)req->status,
@@ -229,7 +235,7 @@ http_write(struct lws *wsi, struct http_pss *pss)
 	}
 	/* Done: log, free, and keep the connection unless the body was left unread. */
 	http_log(req);
-	last = req->body_too_large;
+	last = req->body_too_large || req->chunked;
 	http_inflight--;
 	req_free(req);
 	pss->req = NULL;
@@ -256,6 +262,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		    strtol(cl, NULL, 10) : 0;
 		if (declared > cfg.max_body)
 			pss->req->body_too_large = true;
+		if (declared <= 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+			pss->req->chunked = true;
 		if (declared > HTTP_DISCARD_MAX || declared <= 0)
 			http_dispatch(wsi, pss);
 		return 0;
@@ -279,6 +287,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			if (pss->in_pool) {
 				pss->req->wsi = NULL; /* http_job_done frees it */
 			} else {
+				if (pss->req->parked)
+					pss->req->parked(pss->req, false);
 				if (pss->dispatched)
 					http_inflight--;
 				req_free(pss->req);
@@ -286,6 +296,13 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			pss->req = NULL;
 		}
 		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_CLOSED:
+		/* A WebSocket upgrade without a subprotocol lands on protocols[0]: the event stream. */
+		return events_ws_callback(wsi, reason, user, in, len);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		pool_drain();
 		break;
@@ -356,6 +373,7 @@ http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port)
 const struct lws_protocols *http_extra_protocols[8];
 void (*http_on_start)(struct lws_context *ctx);
 void (*http_on_stop)(struct lws_context *ctx);
+const struct lws_retry_bo *http_idle_policy;
 
 int
 http_serve(void)
@@ -384,6 +402,7 @@ http_serve(void)
 	info.max_http_header_data = 8192;
 	info.keepalive_timeout = 60;
 	info.timeout_secs = 30;
+	info.retry_and_idle_policy = http_idle_policy;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL);
 	if ((http_ctx = lws_create_context(&info)) == NULL) {
 		log_error("cannot listen on %s", cfg.listen);

@@ -90,6 +90,10 @@ route_accounts_list(struct request *req, struct db *db)
 
 	if (req_page(req, &limit, &offset) != 0)
 		return;
+	if (unread && *unread && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0) {
+		reply_error(req, 422, "invalid_field", "unread must be true or false");
+		return;
+	}
 	if (sort && strcmp(sort, "name") != 0 && strcmp(sort, "last_activity_at") != 0) {
 		reply_error(req, 422, "invalid_field", "sort must be name or last_activity_at");
 		return;

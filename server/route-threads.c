@@ -51,9 +51,20 @@ route_threads_list(struct request *req, struct db *db)
 	if (req_page(req, &limit, &offset) != 0 ||
 	    req_arg_int(req, "account_id", 0, 1, INT64_MAX, &f.account_id) != 0)
 		return;
-	if ((v = req_arg(req, "archived")) != NULL)
+	if ((v = req_arg(req, "archived")) != NULL && *v != '\0') {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0 && strcmp(v, "all") != 0) {
+			reply_error(req, 422, "invalid_field", "archived must be true, false or all");
+			return;
+		}
 		f.archived = strcmp(v, "true") == 0 ? 1 : strcmp(v, "all") == 0 ? -1 : 0;
-	f.unread = (v = req_arg(req, "unread")) != NULL && strcmp(v, "true") == 0;
+	}
+	if ((v = req_arg(req, "unread")) != NULL && *v != '\0') {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			reply_error(req, 422, "invalid_field", "unread must be true or false");
+			return;
+		}
+		f.unread = strcmp(v, "true") == 0;
+	}
 	if ((v = req_arg(req, "assigned_to")) != NULL) {
 		if (strcmp(v, "none") == 0)
 			f.assigned = "none";
@@ -111,13 +122,17 @@ new_chat_read(struct request *req, struct db *db, struct json_object *body, stru
 	bool has_rem;
 	size_t i;
 
-	if (!field_int(req, body, "account_id", !is_staff(req), 1, INT64_MAX, &c->account_id) ||
+	if (!field_int(req, body, "account_id", false, 1, INT64_MAX, &c->account_id) ||
 	    !field_string(req, body, "subject", false, SUBJECT_MAX, &c->subject) ||
 	    !field_string(req, body, "body", false, BODY_MAX, &c->body) ||
 	    !field_int(req, body, "template_id", false, 1, INT64_MAX, &c->template_id) ||
 	    !field_string(req, body, "client_msg_id", false, 128, &c->client_msg_id) ||
 	    !thread_reminders_arg(req, body, &rc, &has_rem))
 		return false;
+	if (c->client_msg_id && *c->client_msg_id == '\0') {
+		reply_error(req, 422, "invalid_field", "client_msg_id must not be empty");
+		return false;
+	}
 	if (is_staff(req) && c->account_id == 0)
 		return field_int(req, body, "account_id", true, 1, INT64_MAX, &c->account_id);
 	if (!is_staff(req)) {
@@ -136,8 +151,11 @@ new_chat_read(struct request *req, struct db *db, struct json_object *body, stru
 	}
 	for (i = 0; c->tasks && i < json_object_array_length(c->tasks); i++) {
 		t = json_object_array_get_idx(c->tasks, i);
-		if (!json_object_is_type(t, json_type_object) ||
-		    !field_string(req, t, "title", true, 500, &title))
+		if (!json_object_is_type(t, json_type_object)) {
+			reply_error(req, 422, "invalid_field", "tasks must be a list of {title}");
+			return false;
+		}
+		if (!field_string(req, t, "title", true, 500, &title))
 			return false;
 	}
 	if (json_get_array(body, "document_ids", &docs) == JSON_GET_WRONG_TYPE) {
@@ -178,7 +196,7 @@ new_chat_read(struct request *req, struct db *db, struct json_object *body, stru
 		c->reminders.interval_days = rc.interval_days;
 	if (rc.max_count)
 		c->reminders.max_count = rc.max_count;
-	if (c->body == NULL || *c->body == '\0') {
+	if (c->body == NULL || c->body[strspn(c->body, " \t\r\n")] == '\0') {
 		reply_error(req, 422, "missing_field", "body is required (or a template with a body)");
 		return false;
 	}
@@ -228,6 +246,7 @@ new_chat_store(struct request *req, struct db *db, struct new_chat *c)
 	const char *title;
 	int64_t tid = -1, mid;
 	size_t i;
+	int uv;
 
 	if (db_begin(db) != 0)
 		goto out;
@@ -246,7 +265,9 @@ new_chat_store(struct request *req, struct db *db, struct new_chat *c)
 	if (activity_thread_created(db, &req->user, tid, mid) != 0 || db_commit(db) != 0)
 		tid = -1;
 out:
+	uv = db->unique_violation; /* the ROLLBACK below would clear it; the caller needs it */
 	db_rollback(db);
+	db->unique_violation = uv;
 	free(subject);
 	return tid;
 }

@@ -35,7 +35,21 @@ const struct route routes[] = {
 	{ M_POST, "/api/v1/threads/{id}/messages", WHO_ANY, route_messages_create, "post a message" },
 	{ M_POST, "/api/v1/threads/{id}/read", WHO_ANY, route_threads_read, "move the read marker" },
 	{ M_PATCH, "/api/v1/tasks/{id}", WHO_ANY, route_tasks_update, "tick a client task" },
-	{ M_POST, "/api/v1/test/clock", WHO_OWNER, route_test_clock,
+	{ M_POST, "/api/v1/threads/{id}/resend", WHO_STAFF, route_threads_resend,
+	    "mail the reminder for the last message now" },
+	{ M_GET, "/api/v1/threads/{id}/reminders", WHO_STAFF, route_threads_reminders,
+	    "the reminder ledger" },
+	{ M_GET, "/api/v1/notifications", WHO_ANY, route_notifications_list,
+	    "Inbox+ (staff) or pending items (contacts)" },
+	{ M_POST, "/api/v1/notifications/{id}/read", WHO_ANY, route_notifications_read,
+	    "mark an item read" },
+	{ M_GET, "/api/v1/notifications/settings", WHO_STAFF, route_notification_settings_get,
+	    "my notification settings" },
+	{ M_PATCH, "/api/v1/notifications/settings", WHO_STAFF, route_notification_settings_update,
+	    "change my notification settings" },
+	{ M_GET, "/api/v1/events", WHO_ANY, events_poll_route,
+	    "event stream: WebSocket upgrade, or long poll with ?since=&wait=" },
+	{ M_POST, "/api/v1/test/clock", WHO_TEST, route_test_clock,
 	    "move the clock (only with --test-clock)" },
 	{ M_OTHER, NULL, WHO_PUBLIC, NULL, NULL },
 };
@@ -84,6 +98,8 @@ route_match(enum http_method m, const char *path, int64_t *ids, int *nids, int *
 
 	*status = 404;
 	for (r = routes; r->pattern; r++) {
+		if (r->who == WHO_TEST && !cfg.test_clock)
+			continue;
 		if (!route_path_match(r->pattern, path, tmp, &n))
 			continue;
 		if (r->method != m) {
@@ -117,6 +133,7 @@ route_allowed(struct request *req)
 	case WHO_ADMIN:
 		return u->kind == USER_STAFF && u->role >= ROLE_ADMIN;
 	case WHO_OWNER:
+	case WHO_TEST:
 		return u->kind == USER_STAFF && u->role == ROLE_OWNER;
 	}
 	return false;
@@ -144,7 +161,7 @@ out:
 	if (db->broken) {
 		reply_error(req, 503, "database_unavailable",
 		    "the database is not reachable; try again shortly");
-	} else if (req->status == 0) {
+	} else if (req->status == 0 && req->parked == NULL) { /* parked: answered from the loop */
 		log_error("request %s: handler set no reply", req->request_id);
 		reply_error(req, 500, "internal_error", "internal server error");
 	}
@@ -153,7 +170,7 @@ out:
 void
 route_list(FILE *fp)
 {
-	static const char *who_names[] = { "public", "any", "staff", "admin", "owner" };
+	static const char *who_names[] = { "public", "any", "staff", "admin", "owner", "test" };
 	const struct route *r;
 
 	for (r = routes; r->pattern; r++)

@@ -1,0 +1,256 @@
+/*
+ * events-emit.c -- writing events: one outbox row per event, inside the
+ * transaction of the change that causes it (so both commit or neither), with
+ * the changed object as each audience may see it: staff, the account's
+ * contacts, and the actor itself (a message's author gets its client_msg_id).
+ * It does not number or deliver events: after the commit, events_committed()
+ * wakes the local sequencer (events-seq.c), which moves the rows into the log.
+ */
+#include "foliod.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* This thread has written outbox rows since its last commit. */
+static __thread bool events_written;
+
+/* Event types are our own constants: anything else is a programming error. */
+static void
+events_check_type(const char *type)
+{
+	size_t i, n = type ? strlen(type) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!((type[i] >= 'a' && type[i] <= 'z') || type[i] == '.' || type[i] == '_'))
+			break;
+	if (n == 0 || n > 31 || i < n || type[0] < 'a' || type[0] > 'z') {
+		log_error("events: bad event type \"%s\"", type ? type : "(null)");
+		abort();
+	}
+}
+
+static int
+events_emit_row(struct db *db, const char *type, int64_t firm_id, int64_t account_id,
+    bool staff_only, int64_t user_id, int64_t actor_id, struct json_object *payload[EV_AUDIENCES])
+{
+	struct params p = { 0 };
+	int i;
+
+	events_check_type(type);
+	for (i = 0; i < EV_AUDIENCES; i++)
+		if (payload[i] && !json_object_is_type(payload[i], json_type_object))
+			abort(); /* a payload is an object whose members join {id, type} */
+	p_str(&p, type);
+	p_int(&p, firm_id);
+	p_id(&p, account_id);
+	p_bool(&p, staff_only);
+	p_id(&p, user_id);
+	p_id(&p, actor_id);
+	for (i = 0; i < EV_AUDIENCES; i++)
+		p_str(&p, payload[i] ? json_text(payload[i]) : NULL);
+	/* A contact copy equal to the staff copy is stored once (NULL: as staff). */
+	if (p.v[7] && strcmp(p.v[6], p.v[7]) == 0)
+		p.v[7] = NULL;
+	if (db_run(db,
+		"INSERT INTO event_outbox (type, firm_id, account_id, staff_only, user_id, actor_id,"
+		" staff_payload, contact_payload, actor_payload)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		&p) != 1)
+		return -1;
+	events_written = true;
+	return 0;
+}
+
+int
+events_emit(struct db *db, const char *type, int64_t firm_id, int64_t account_id, bool staff_only,
+    int64_t user_id, struct json_object *payload)
+{
+	struct json_object *pl[EV_AUDIENCES] = { payload, NULL, NULL };
+
+	return events_emit_row(db, type, firm_id, account_id, staff_only, user_id, 0, pl);
+}
+
+void
+events_committed(void)
+{
+	if (events_written) {
+		events_written = false;
+		events_seq_poke();
+	}
+}
+
+/* Anyone on the staff of the firm, or any contact of the account: an audience, not a user. */
+static void
+events_audience_of(struct principal *who, int64_t firm_id, int64_t account_id, bool staff)
+{
+	memset(who, 0, sizeof *who);
+	who->firm_id = firm_id;
+	who->kind = staff ? USER_STAFF : USER_CONTACT;
+	who->account_id = staff ? 0 : account_id;
+}
+
+/* The thread as staff (staff) or the account's contacts see it. Caller puts. */
+static struct json_object *
+events_thread_view(struct db *db, int64_t firm_id, int64_t account_id, int64_t thread_id,
+    bool staff)
+{
+	struct principal who;
+	struct json_object *o;
+
+	events_audience_of(&who, firm_id, account_id, staff);
+	if ((o = db_thread_get(db, &who, thread_id)) != NULL)
+		json_object_object_del(o, "unread_count"); /* per user: thread.read carries it */
+	return o;
+}
+
+/* {"thread": thread}; takes ownership of thread. */
+static struct json_object *
+events_wrap(const char *key, struct json_object *o)
+{
+	struct json_object *w = json_object_new_object();
+
+	json_object_object_add(w, key, o);
+	return w;
+}
+
+static void
+events_put_all(struct json_object *pl[EV_AUDIENCES])
+{
+	int i;
+
+	for (i = 0; i < EV_AUDIENCES; i++)
+		json_object_put(pl[i]);
+}
+
+int
+events_emit_thread(struct db *db, const struct principal *u, const char *type, int64_t thread_id,
+    bool staff_only)
+{
+	struct json_object *pl[EV_AUDIENCES] = { NULL, NULL, NULL }, *t;
+	int64_t account_id = 0;
+	int rc = -1;
+
+	if ((t = events_thread_view(db, u->firm_id, 0, thread_id, true)) == NULL)
+		return -1;
+	json_get_int(t, "account_id", &account_id);
+	pl[EV_STAFF] = events_wrap("thread", t);
+	if (!staff_only) {
+		if ((t = events_thread_view(db, u->firm_id, account_id, thread_id, false)) == NULL)
+			goto out;
+		pl[EV_CONTACT] = events_wrap("thread", t);
+	}
+	rc = events_emit_row(db, type, u->firm_id, account_id, staff_only, 0, u->id, pl);
+out:
+	events_put_all(pl);
+	return rc;
+}
+
+/* {thread_id, account_id, message} with the message as who sees it. Caller puts. */
+static struct json_object *
+events_message_payload(struct db *db, const struct principal *who, int64_t thread_id,
+    int64_t account_id, int64_t message_id)
+{
+	struct json_object *m = db_message_get(db, who, message_id), *o;
+
+	if (m == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "thread_id", json_object_new_int64(thread_id));
+	json_object_object_add(o, "account_id", json_object_new_int64(account_id));
+	json_object_object_add(o, "message", m);
+	return o;
+}
+
+int
+events_emit_message(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id, bool with_thread)
+{
+	struct json_object *pl[EV_AUDIENCES] = { NULL, NULL, NULL }, *m;
+	struct principal who;
+	int64_t account_id;
+	const char *cmid = NULL;
+	bool internal = false;
+	int rc = -1;
+
+	if ((account_id = db_thread_account(db, u, thread_id, false)) <= 0)
+		return -1;
+	/* Each audience's own view: staff see more of a message (its mail delivery) than contacts. */
+	events_audience_of(&who, u->firm_id, account_id, true);
+	if ((pl[EV_STAFF] = events_message_payload(db, &who, thread_id, account_id, message_id)) ==
+	    NULL)
+		goto out;
+	json_object_object_get_ex(pl[EV_STAFF], "message", &m);
+	json_get_bool(m, "internal", &internal);
+	events_audience_of(&who, u->firm_id, account_id, false);
+	if (!internal && (pl[EV_CONTACT] = events_message_payload(db, &who, thread_id, account_id,
+			      message_id)) == NULL)
+		goto out;
+	/* Only its author sees client_msg_id: that copy lets it replace its local echo. */
+	if ((pl[EV_ACTOR] = events_message_payload(db, u, thread_id, account_id, message_id)) == NULL)
+		goto out;
+	json_object_object_get_ex(pl[EV_ACTOR], "message", &m);
+	if (json_get_string(m, "client_msg_id", &cmid) != JSON_GET_OK) {
+		json_object_put(pl[EV_ACTOR]); /* nothing to tell the author apart */
+		pl[EV_ACTOR] = NULL;
+	}
+	rc = events_emit_row(db, EV_MESSAGE_CREATED, u->firm_id, account_id, internal, 0, u->id, pl);
+	/* The thread moved too; an internal note moves it only for staff. */
+	if (rc == 0 && with_thread)
+		rc = events_emit_thread(db, u, EV_THREAD_UPDATED, thread_id, internal);
+out:
+	events_put_all(pl);
+	return rc;
+}
+
+int
+events_emit_read(struct db *db, const struct principal *u, int64_t thread_id)
+{
+	struct params p = { 0 };
+	struct json_object *o;
+	int64_t account_id = 0;
+	int rc;
+
+	p_int(&p, thread_id);
+	p_int(&p, u->id);
+	p_bool(&p, u->kind == USER_STAFF);
+	p_int(&p, u->firm_id);
+	o = db_one_json(db,
+	    "SELECT t.id AS thread_id, coalesce(r.up_to_message_id, 0) AS up_to_message_id,"
+	    " folio_unread(t.id, $2, $3) AS unread_count, t.account_id"
+	    " FROM threads t LEFT JOIN read_markers r ON r.thread_id = t.id AND r.user_id = $2"
+	    " WHERE t.id = $1 AND t.firm_id = $4",
+	    &p);
+	if (o == NULL)
+		return -1;
+	json_get_int(o, "account_id", &account_id);
+	json_object_object_del(o, "account_id");
+	/* Read markers are per user: only this user's other sessions hear of it. */
+	rc = events_emit(db, EV_THREAD_READ, u->firm_id, account_id, false, u->id, o);
+	json_object_put(o);
+	return rc;
+}
+
+int
+events_emit_task(struct db *db, const struct principal *u, int64_t task_id)
+{
+	struct params p = { 0 };
+	struct json_object *task, *pl;
+	int64_t account_id = 0;
+	int rc;
+
+	p_int(&p, task_id);
+	p_int(&p, u->firm_id);
+	task = db_one_json(db,
+	    "SELECT k.id, k.thread_id, k.title, k.done, folio_ts(k.updated_at) AS updated_at,"
+	    " t.account_id FROM tasks k JOIN threads t ON t.id = k.thread_id"
+	    " WHERE k.id = $1 AND k.firm_id = $2",
+	    &p);
+	if (task == NULL)
+		return -1;
+	json_get_int(task, "account_id", &account_id);
+	json_object_object_del(task, "account_id");
+	pl = events_wrap("task", task);
+	rc = events_emit(db, EV_TASK_UPDATED, u->firm_id, account_id, false, 0, pl);
+	json_object_put(pl);
+	return rc;
+}

@@ -1,0 +1,189 @@
+/*
+ * events-log.c -- the SQL that reads and maintains the event log
+ * (sql/002_events.sql): reading events after a cursor, the log's end and
+ * horizon, a sequencer pass and a retention pass. Writing events belongs to
+ * events-emit.c; deciding who sees an event belongs to events-hub.c.
+ * Callers own their connection (a pool thread, the listener, the sequencer).
+ */
+#include "foliod.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char events_columns[] =
+    "SELECT id, type, firm_id, coalesce(account_id, 0), staff_only, coalesce(user_id, 0),"
+    " coalesce(actor_id, 0), staff_payload, contact_payload, actor_payload FROM events";
+
+static char *
+events_log_text(const struct pg_result *res, int row, int col)
+{
+	return db_isnull(res, row, col) ? NULL : xstrdup(db_text(res, row, col));
+}
+
+/* The rows of res as a list of events, oldest first. Caller unrefs each. */
+static struct events_ev *
+events_log_rows(const struct pg_result *res)
+{
+	struct events_ev *head = NULL, **tail = &head, *ev;
+	int i, n = db_rows(res);
+
+	for (i = 0; i < n; i++) {
+		ev = events_ev_new();
+		ev->id = db_int(res, i, 0);
+		snprintf(ev->type, sizeof ev->type, "%s", db_text(res, i, 1));
+		ev->firm_id = db_int(res, i, 2);
+		ev->account_id = db_int(res, i, 3);
+		ev->staff_only = db_text(res, i, 4)[0] == 't';
+		ev->user_id = db_int(res, i, 5);
+		ev->actor_id = db_int(res, i, 6);
+		ev->payload[EV_STAFF] = events_log_text(res, i, 7);
+		ev->payload[EV_CONTACT] = events_log_text(res, i, 8);
+		ev->payload[EV_ACTOR] = events_log_text(res, i, 9);
+		*tail = ev;
+		tail = &ev->next;
+	}
+	return head;
+}
+
+int
+events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit, struct events_log_page *pg)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct pg_result *res;
+	struct events_ev *ev;
+
+	memset(pg, 0, sizeof *pg);
+	pg->last = after;
+	p_int(&p, after);
+	p_int(&p, limit);
+	p_id(&p, firm_id);
+	buf_printf(&sql, "%s WHERE id > $1 AND ($3::bigint IS NULL OR firm_id = $3)"
+			 " ORDER BY id LIMIT $2", events_columns);
+	res = db_exec(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	if (res == NULL)
+		return -1;
+	pg->n = db_rows(res);
+	pg->full = pg->n == limit;
+	pg->list = events_log_rows(res);
+	db_clear(res);
+	for (ev = pg->list; ev; ev = ev->next)
+		pg->last = ev->id;
+	return 0;
+}
+
+int
+events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit, struct events_log_page *pg)
+{
+	struct pg_result *res;
+	int64_t horizon, issued;
+	int rc = -1;
+
+	memset(pg, 0, sizeof *pg);
+	pg->last = since;
+	/* One snapshot for the horizon and the rows: retention may run meanwhile. */
+	if (db_run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL) < 0)
+		return -1;
+	res = db_exec(db,
+	    "SELECT h.deleted_up_to, CASE WHEN s.is_called THEN s.last_value ELSE 0 END"
+	    " FROM events_horizon h, events_id_seq s",
+	    NULL);
+	if (res == NULL || db_rows(res) != 1) {
+		db_clear(res);
+		goto out;
+	}
+	horizon = db_int(res, 0, 0);
+	issued = db_int(res, 0, 1);
+	db_clear(res);
+	if (since < 0) {
+		/* From the end as of this snapshot: nothing to read yet. */
+		if ((pg->last = events_log_head(db)) >= 0)
+			rc = db_commit(db);
+		goto out;
+	}
+	/* Before the horizon events may be gone; beyond the last id issued is another log. */
+	if (since < horizon || since > (issued > horizon ? issued : horizon)) {
+		pg->resync = true;
+		rc = 0;
+		goto out;
+	}
+	if (events_log_read(db, since, firm_id, limit, pg) == 0)
+		rc = db_commit(db);
+out:
+	db_rollback(db);
+	if (rc != 0)
+		events_log_page_free(pg);
+	return rc;
+}
+
+void
+events_log_page_free(struct events_log_page *pg)
+{
+	struct events_ev *ev;
+
+	while ((ev = pg->list) != NULL) {
+		pg->list = ev->next;
+		events_ev_unref(ev);
+	}
+	pg->n = 0;
+}
+
+int64_t
+events_log_head(struct db *db)
+{
+	return db_one_int(db, "SELECT folio_events_head()", NULL, -1);
+}
+
+long
+events_log_sequence(struct db *db, int batch)
+{
+	struct params p = { 0 };
+
+	p_int(&p, batch);
+	return (long)db_one_int(db, "SELECT folio_events_sequence($1)", &p, -2);
+}
+
+long
+events_log_expire(struct db *db, long days, int batch)
+{
+	struct params p = { 0 };
+
+	p_int(&p, days);
+	p_int(&p, batch);
+	return (long)db_one_int(db, "SELECT folio_events_expire($1, $2)", &p, -1);
+}
+
+int
+events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
+    size_t *nvalid)
+{
+	struct params p = { 0 };
+	struct buf arr = BUF_INIT;
+	struct pg_result *res;
+	size_t i;
+
+	*valid = NULL;
+	*nvalid = 0;
+	buf_putc(&arr, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(&arr, "%s%lld", i ? "," : "", (long long)ids[i]);
+	buf_putc(&arr, '}');
+	p_str(&p, buf_str(&arr));
+	/* The same rules as auth_resolve(): not revoked, not expired, portal access. */
+	res = db_exec(db,
+	    "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " LEFT JOIN contacts c ON c.user_id = u.id"
+	    " WHERE s.id = ANY ($1::bigint[]) AND s.revoked_at IS NULL AND s.expires_at > now()"
+	    " AND coalesce(c.portal_access, true) ORDER BY s.id",
+	    &p);
+	buf_free(&arr);
+	if (res == NULL)
+		return -1;
+	*nvalid = (size_t)db_rows(res);
+	*valid = xmalloc((*nvalid ? *nvalid : 1) * sizeof **valid);
+	for (i = 0; i < *nvalid; i++)
+		(*valid)[i] = db_int(res, (int)i, 0);
+	db_clear(res);
+	return 0;
+}

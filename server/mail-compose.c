@@ -1,0 +1,175 @@
+/*
+ * mail-compose.c -- the words of each mail: subject, plain text and HTML for
+ * every kind (a new chat or message for a client, a reminder, client activity,
+ * a mention or an assignment for staff), with a link to the thread through
+ * --public-url. User text is escaped in HTML; message bodies come as the
+ * stored safe rendering. Pure functions: no SQL, no SMTP.
+ */
+#include "foliod.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *mail_compose_kinds[] = {
+	"thread", "message", "reminder", "resend", "client_thread", "client_message",
+	"client_task", "mention", "assignment",
+};
+
+const char *
+mail_compose_kind(enum mail_kind k)
+{
+	return mail_compose_kinds[k];
+}
+
+static void
+mail_compose_escape(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, *s); break;
+		}
+	}
+}
+
+/* The thread's address for people: public URL without a trailing slash. Caller frees. */
+static char *
+mail_compose_link(const struct notify_ctx *c)
+{
+	size_t n = strlen(cfg.public_url);
+
+	while (n > 0 && cfg.public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/threads/%" PRId64, (int)n, cfg.public_url, c->thread_id);
+}
+
+/* The subject line. Caller frees. */
+static char *
+mail_compose_subject(enum mail_kind k, const struct notify_ctx *c)
+{
+	switch (k) {
+	case MAIL_THREAD:
+		return xasprintf("New chat from %s: %s", c->firm_name, c->subject);
+	case MAIL_MESSAGE:
+		return xasprintf("New message from %s: %s", c->firm_name, c->subject);
+	case MAIL_REMINDER:
+	case MAIL_RESEND:
+		return xasprintf("Reminder: %s", c->subject);
+	case MAIL_CLIENT_THREAD:
+		return xasprintf("[%s] New chat from %s: %s", c->account_name, c->actor_name,
+		    c->subject);
+	case MAIL_CLIENT_MESSAGE:
+		return xasprintf("[%s] %s replied: %s", c->account_name, c->actor_name, c->subject);
+	case MAIL_CLIENT_TASK:
+		return xasprintf("[%s] %s updated a task: %s", c->account_name, c->actor_name,
+		    c->subject);
+	case MAIL_MENTION:
+		return xasprintf("[%s] %s mentioned you: %s", c->account_name, c->actor_name,
+		    c->subject);
+	case MAIL_ASSIGNMENT:
+		return xasprintf("[%s] %s assigned you a chat: %s", c->account_name, c->actor_name,
+		    c->subject);
+	}
+	abort();
+}
+
+/* The sentence before the quoted message. Caller frees. */
+static char *
+mail_compose_intro(enum mail_kind k, const struct notify_ctx *c)
+{
+	switch (k) {
+	case MAIL_THREAD:
+		return xasprintf("%s of %s started a chat with you: \"%s\".", c->actor_name,
+		    c->firm_name, c->subject);
+	case MAIL_MESSAGE:
+		return xasprintf("%s of %s wrote in \"%s\":", c->actor_name, c->firm_name,
+		    c->subject);
+	case MAIL_REMINDER:
+	case MAIL_RESEND:
+		return xasprintf("%s is waiting for your reply in \"%s\". The last message:",
+		    c->firm_name, c->subject);
+	case MAIL_CLIENT_THREAD:
+		return xasprintf("%s (%s) started a chat: \"%s\".", c->actor_name, c->account_name,
+		    c->subject);
+	case MAIL_CLIENT_MESSAGE:
+		return xasprintf("%s (%s) wrote in \"%s\":", c->actor_name, c->account_name,
+		    c->subject);
+	case MAIL_CLIENT_TASK:
+		return xasprintf("%s (%s) marked the task \"%s\" as %s in \"%s\".", c->actor_name,
+		    c->account_name, c->task_title, c->task_done ? "done" : "not done", c->subject);
+	case MAIL_MENTION:
+		return xasprintf("%s mentioned you in \"%s\" (%s):", c->actor_name, c->subject,
+		    c->account_name);
+	case MAIL_ASSIGNMENT:
+		return xasprintf("%s assigned the chat \"%s\" (%s) to you.", c->actor_name,
+		    c->subject, c->account_name);
+	}
+	abort();
+}
+
+/* One line of text: control characters (a name's CR/LF) become spaces. Caller frees. */
+static char *
+mail_compose_line(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
+static bool
+mail_compose_quotes(enum mail_kind k, const struct notify_ctx *c)
+{
+	return k != MAIL_CLIENT_TASK && k != MAIL_ASSIGNMENT && c->body && *c->body;
+}
+
+void
+mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_name,
+    struct mail_text *out)
+{
+	struct buf t = BUF_INIT, h = BUF_INIT;
+	char *intro = mail_compose_line(mail_compose_intro(kind, c)), *link = mail_compose_link(c);
+	char *name = mail_compose_line(xstrdup(to_name));
+
+	out->subject = mail_compose_subject(kind, c);
+	buf_printf(&t, "Hello %s,\n\n%s\n\n", name, intro);
+	buf_puts(&h, "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<p>Hello ");
+	mail_compose_escape(&h, name);
+	buf_puts(&h, ",</p>\n<p>");
+	mail_compose_escape(&h, intro);
+	buf_puts(&h, "</p>\n");
+	if (mail_compose_quotes(kind, c)) {
+		buf_printf(&t, "%s\n\n", c->body);
+		buf_puts(&h, "<blockquote style=\"border-left:3px solid #ccc;margin:0;"
+			     "padding-left:1em\">\n");
+		buf_puts(&h, c->body_html ? c->body_html : "");
+		buf_puts(&h, "</blockquote>\n");
+	}
+	buf_printf(&t, "Open the chat: %s\n\n-- \n%s via Folio\n", link, c->firm_name);
+	buf_puts(&h, "<p><a href=\"");
+	mail_compose_escape(&h, link);
+	buf_puts(&h, "\">Open the chat</a></p>\n<p style=\"color:#777\">");
+	mail_compose_escape(&h, c->firm_name);
+	buf_puts(&h, " via Folio</p>\n</body></html>\n");
+	out->text = buf_detach(&t);
+	out->html = buf_detach(&h);
+	free(intro);
+	free(name);
+	free(link);
+}
+
+void
+mail_compose_free(struct mail_text *m)
+{
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	m->subject = m->text = m->html = NULL;
+}

@@ -1,0 +1,212 @@
+/*
+ * notify.c -- who gets what (API.md, Notifications), inside the transaction
+ * of the change that causes it:
+ *   - a new chat or a non-internal message by the firm: an item for every
+ *     contact of the account with portal access, a mail for those with notify;
+ *   - a client's new chat, message or task change: an Inbox+ item and a mail
+ *     for staff (everyone while the thread is unassigned; then the assignee
+ *     and whoever asked for all client activity), mail as each one's settings say;
+ *   - an @mention: the mentioned team member (internal notes too: staff only);
+ *   - a new assignee: that team member.
+ * Internal notes never reach a contact. Items are one per user and thread.
+ */
+#include "foliod.h"
+
+#include <stdlib.h>
+
+/*
+ * The one place a notification reaches the event log: notification.created
+ * with {notification}, addressed to the item's owner only, in this same
+ * transaction (so it is delivered only if the change commits).
+ */
+static int
+notify_emit_created(struct db *db, const struct notify_ctx *c, int64_t user_id,
+    struct json_object *item)
+{
+	struct json_object *payload = json_object_new_object();
+	int rc;
+
+	json_object_object_add(payload, "notification", json_object_get(item));
+	rc = events_emit(db, EV_NOTIFICATION_CREATED, c->firm_id, c->account_id, false, user_id,
+	    payload);
+	json_object_put(payload);
+	return rc;
+}
+
+static int
+notify_item(struct db *db, const struct notify_ctx *c, int64_t user_id, const char *type)
+{
+	struct json_object *item = db_notify_bump(db, c, user_id, type);
+
+	int rc;
+
+	if (item == NULL)
+		return -1;
+	rc = notify_emit_created(db, c, user_id, item);
+	json_object_put(item);
+	return rc;
+}
+
+static int
+notify_mail(struct db *db, const struct notify_ctx *c, enum mail_kind kind,
+    struct json_object *who, int64_t ledger_id)
+{
+	struct mail_queue q = { 0 };
+	struct mail_text t;
+	const char *name = "", *email = "";
+	int rc;
+
+	json_get_int(who, "id", &q.user_id);
+	json_get_string(who, "name", &name);
+	json_get_string(who, "email", &email);
+	mail_compose(kind, c, name, &t);
+	q.firm_id = c->firm_id;
+	q.kind = kind;
+	q.thread_id = c->thread_id;
+	q.message_id = c->message_id;
+	q.ledger_id = ledger_id;
+	q.to_email = email;
+	q.to_name = name;
+	q.from_name = c->firm_name;
+	q.text = &t;
+	rc = db_mail_queue(db, &q);
+	mail_compose_free(&t);
+	return rc;
+}
+
+/* An item and (when its "mail" is true) a mail for each person of a list. Takes the list. */
+static int
+notify_people(struct db *db, const struct notify_ctx *c, struct json_object *people,
+    const char *type, enum mail_kind kind, int64_t ledger_id)
+{
+	struct json_object *who;
+	int64_t id;
+	bool mail;
+	size_t i;
+	int rc = 0;
+
+	if (people == NULL)
+		return -1;
+	for (i = 0; rc == 0 && i < json_object_array_length(people); i++) {
+		who = json_object_array_get_idx(people, i);
+		id = 0;
+		mail = false;
+		json_get_int(who, "id", &id);
+		json_get_bool(who, "mail", &mail);
+		if (notify_item(db, c, id, type) != 0 ||
+		    (mail && notify_mail(db, c, kind, who, ledger_id) != 0))
+			rc = -1;
+	}
+	json_object_put(people);
+	return rc;
+}
+
+int
+notify_contacts(struct db *db, const struct notify_ctx *c, const char *type, enum mail_kind kind,
+    int64_t ledger_id)
+{
+	return notify_people(db, c, db_notify_contacts(db, c->thread_id), type, kind, ledger_id);
+}
+
+/* Mentioned team members (never the author) get a mention instead of the plain item. */
+static int
+notify_mentions(struct db *db, const struct notify_ctx *c)
+{
+	if (c->mentions == NULL || json_object_array_length(c->mentions) == 0)
+		return 0;
+	return notify_people(db, c, db_notify_staff_ids(db, c->firm_id, c->mentions, c->actor_id),
+	    "mention", MAIL_MENTION, 0);
+}
+
+/* Client activity for staff: by the assignee rule, leaving out who got a mention. */
+static int
+notify_staff(struct db *db, const struct notify_ctx *c, const char *type, enum mail_kind kind)
+{
+	struct json_object *people =
+	    db_notify_staff(db, c->firm_id, c->assignee_id, c->actor_id, c->mentions);
+
+	return notify_people(db, c, people, type, kind, 0);
+}
+
+int
+notify_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id)
+{
+	struct notify_ctx c;
+	int rc;
+
+	if (db_notify_ctx_load(db, thread_id, message_id, u->id, 0, &c) != 0)
+		return -1;
+	rc = notify_mentions(db, &c) == 0;
+	if (rc && u->kind == USER_STAFF)
+		rc = notify_contacts(db, &c, "thread", MAIL_THREAD, 0) == 0;
+	else if (rc)
+		rc = notify_staff(db, &c, "thread", MAIL_CLIENT_THREAD) == 0;
+	db_notify_ctx_free(&c);
+	return rc ? 0 : -1;
+}
+
+int
+notify_message_created(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t message_id)
+{
+	struct notify_ctx c;
+	int rc;
+
+	if (db_notify_ctx_load(db, thread_id, message_id, u->id, 0, &c) != 0)
+		return -1;
+	rc = notify_mentions(db, &c) == 0;
+	if (rc && u->kind == USER_STAFF && !c.internal)
+		rc = notify_contacts(db, &c, "message", MAIL_MESSAGE, 0) == 0;
+	else if (rc && u->kind == USER_CONTACT)
+		rc = notify_staff(db, &c, "message", MAIL_CLIENT_MESSAGE) == 0;
+	db_notify_ctx_free(&c);
+	return rc ? 0 : -1;
+}
+
+int
+notify_task_updated(struct db *db, const struct principal *u, int64_t task_id)
+{
+	struct notify_ctx c;
+	int rc;
+
+	if (u->kind != USER_CONTACT)
+		return 0;
+	if (db_notify_ctx_load(db, 0, 0, u->id, task_id, &c) != 0)
+		return -1;
+	/* Not a message: no message id, and no mentions to leave out. */
+	c.message_id = 0;
+	c.mentions = NULL;
+	rc = notify_staff(db, &c, "task", MAIL_CLIENT_TASK);
+	db_notify_ctx_free(&c);
+	return rc;
+}
+
+int
+notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id)
+{
+	struct notify_ctx c;
+	struct json_object *ids;
+	int64_t assignee;
+	int rc;
+
+	if ((assignee = db_notify_new_assignee(db, thread_id)) < 0)
+		return -1;
+	if (assignee == 0 || assignee == u->id)
+		return 0; /* unassigned, unchanged, or took it oneself */
+	if (db_notify_ctx_load(db, thread_id, 0, u->id, 0, &c) != 0)
+		return -1;
+	ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_int64(assignee));
+	rc = notify_people(db, &c, db_notify_staff_ids(db, c.firm_id, ids, u->id), "assignment",
+	    MAIL_ASSIGNMENT, 0);
+	json_object_put(ids);
+	db_notify_ctx_free(&c);
+	return rc;
+}
+
+int
+notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id)
+{
+	return db_notify_thread_read(db, u, thread_id);
+}
