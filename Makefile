@@ -68,15 +68,15 @@ tui/folio: $(OUT)/folio FORCE
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 $(OUT)/tests/test-server-%: tests/unit/test-server-%.c $(SERVER_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
 $(OUT)/tests/test-tui-%: tests/unit/test-tui-%.c $(TUI_LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itui $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itui -Itests/unit $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CHECK_LIBS)
 
 $(OUT)/tests/test-%: tests/unit/test-%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BIN)
 

@@ -64,6 +64,14 @@ p_id(struct params *p, int64_t v)
 		p_null(p);
 }
 
+/* Server notices (e.g. "already exists, skipping") go to the debug log, not stderr. */
+static void
+db_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("database: %s", message);
+}
+
 int
 db_connect(struct db *db)
 {
@@ -78,6 +86,7 @@ db_connect(struct db *db)
 		db->conn = NULL;
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	/* Each statement gets a bound: a stuck query must not hold a thread forever. */
 	PQclear(PQexecParams(db->conn, "SET statement_timeout = '60s'", 0, NULL, NULL, NULL, NULL, 0));
 	return 0;

@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "proto.h"
 #include "utf8.h"
+#include "unit.h"
 
 static const struct json_limits lim = { 4, 16 };
 
@@ -133,8 +134,6 @@ main(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
 	tcase_add_test(tc, buf_grows_and_detaches);
@@ -144,9 +143,5 @@ main(void)
 	tcase_add_test(tc, utf8_widths);
 	tcase_add_test(tc, proto_names_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "foliod.h"
+#include "unit.h"
 
 /* An event of firm 1, account 10, by user 5, with a staff and (optionally) a contact copy. */
 static struct events_ev *
@@ -143,8 +144,6 @@ main(void)
 {
 	Suite *s = suite_create("server");
 	TCase *tc = tcase_create("events");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, frames_join_id_type_and_payload);
 	tcase_add_test(tc, contacts_see_their_account_only);
@@ -153,9 +152,5 @@ main(void)
 	tcase_add_test(tc, the_actor_gets_its_own_copy);
 	tcase_add_test(tc, viewers_from_principals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "foliod.h"
+#include "unit.h"
 
 /* Decodes standard base64 (test helper). Caller frees. */
 static char *
@@ -123,17 +124,11 @@ main(void)
 {
 	Suite *s = suite_create("server");
 	TCase *tc = tcase_create("mail");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, encoded_words_round_trip_and_stay_short);
 	tcase_add_test(tc, words_never_split_a_character);
 	tcase_add_test(tc, addresses_are_checked);
 	tcase_add_test(tc, compose_escapes_html_and_links_the_thread);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

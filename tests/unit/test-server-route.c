@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "foliod.h"
+#include "unit.h"
 
 START_TEST(routes_match_with_ids)
 {
@@ -94,8 +95,6 @@ main(void)
 {
 	Suite *s = suite_create("server");
 	TCase *tc = tcase_create("route");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, routes_match_with_ids);
 	tcase_add_test(tc, routes_refuse_bad_ids_and_methods);
@@ -103,9 +102,5 @@ main(void)
 	tcase_add_test(tc, markdown_is_safe);
 	tcase_add_test(tc, embeds_found);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }
