@@ -1,5 +1,6 @@
 /* test-server-mail.c -- unit tests of mail headers (RFC 2047 words, addresses) and texts. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ START_TEST(encoded_words_round_trip_and_stay_short)
 		ck_assert_msg(end - p <= 75, "word of %d chars", (int)(end - p));
 		ck_assert(strncmp(end - 2, "?=", 2) == 0);
 		word = b64_decode(p + 10, (size_t)(end - p - 12));
-		strcat(all, word);
+		snprintf(all + strlen(all), sizeof all - strlen(all), "%s", word);
 		free(word);
 		if (lf == NULL)
 			break;
@@ -62,7 +63,7 @@ START_TEST(words_never_split_a_character)
 	char *enc, *lf, *first;
 
 	memset(in, 'a', 44);
-	strcpy(in + 44, "€uro");
+	snprintf(in + 44, sizeof in - 44, "%s", "€uro");
 	enc = mail_smtp_encode_words(in);
 	lf = strstr(enc, "\r\n ");
 	ck_assert_ptr_nonnull(lf);
