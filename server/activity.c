@@ -10,10 +10,11 @@ int
 activity_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
     int64_t message_id)
 {
+	/* The change's own events first, then the notifications it causes. */
 	if (reminders_sync(db, thread_id, message_id) != 0 ||
-	    notify_thread_created(db, u, thread_id, message_id) != 0 ||
 	    events_emit_thread(db, u, EV_THREAD_CREATED, thread_id, false) != 0 ||
-	    events_emit_message(db, u, thread_id, message_id, false) != 0)
+	    events_emit_message(db, u, thread_id, message_id, false) != 0 ||
+	    notify_thread_created(db, u, thread_id, message_id) != 0)
 		return -1;
 	return 0;
 }
@@ -24,8 +25,8 @@ activity_message_created(struct db *db, const struct principal *u, int64_t threa
 {
 	/* A firm message restarts the reminder cycle, a client's ends it. */
 	if (reminders_sync(db, thread_id, message_id) != 0 ||
-	    notify_message_created(db, u, thread_id, message_id) != 0 ||
-	    events_emit_message(db, u, thread_id, message_id, true) != 0)
+	    events_emit_message(db, u, thread_id, message_id, true) != 0 ||
+	    notify_message_created(db, u, thread_id, message_id) != 0)
 		return -1;
 	return 0;
 }
@@ -34,8 +35,9 @@ int
 activity_thread_updated(struct db *db, const struct principal *u, int64_t thread_id)
 {
 	/* Archive, reopen, switch on or off, new settings; a new assignee hears of it. */
-	if (reminders_sync(db, thread_id, 0) != 0 || notify_thread_updated(db, u, thread_id) != 0 ||
-	    events_emit_thread(db, u, EV_THREAD_UPDATED, thread_id, false) != 0)
+	if (reminders_sync(db, thread_id, 0) != 0 ||
+	    events_emit_thread(db, u, EV_THREAD_UPDATED, thread_id, false) != 0 ||
+	    notify_thread_updated(db, u, thread_id) != 0)
 		return -1;
 	return 0;
 }
@@ -43,7 +45,7 @@ activity_thread_updated(struct db *db, const struct principal *u, int64_t thread
 int
 activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id)
 {
-	if (notify_thread_read(db, u, thread_id) != 0 || events_emit_read(db, u, thread_id) != 0)
+	if (events_emit_read(db, u, thread_id) != 0 || notify_thread_read(db, u, thread_id) != 0)
 		return -1;
 	return 0;
 }
@@ -51,7 +53,7 @@ activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id
 int
 activity_task_updated(struct db *db, const struct principal *u, int64_t task_id)
 {
-	if (notify_task_updated(db, u, task_id) != 0 || events_emit_task(db, u, task_id) != 0)
+	if (events_emit_task(db, u, task_id) != 0 || notify_task_updated(db, u, task_id) != 0)
 		return -1;
 	return 0;
 }
