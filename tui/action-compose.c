@@ -18,8 +18,12 @@ action_compose_edit(struct model *m)
 {
 	if (model_screen(m) == SCR_COMPOSE)
 		return &m->compose;
-	if (model_screen(m) == SCR_NEWCHAT && m->form_field < FORM_CREATE)
+	if (model_screen(m) == SCR_NEWCHAT && m->form_field < FORM_CREATE &&
+	    m->form_field != FORM_REMIND) /* a switch, not text */
 		return &m->form[m->form_field];
+	if (model_screen(m) == SCR_REMINDERS &&
+	    (m->rem_field == REM_DAYS || m->rem_field == REM_COUNT))
+		return &m->rem[m->rem_field];
 	return NULL;
 }
 
@@ -52,7 +56,7 @@ action_compose_open(struct model *m, bool internal)
 		model_push(m, SCR_COMPOSE);
 }
 
-/* The form's fields as a draft (strings borrowed from the edits). */
+/* The form as a draft: strings borrowed from the edits, but remind, which the caller frees. */
 static void
 action_form_draft(struct model *m, struct draft *d)
 {
@@ -61,7 +65,7 @@ action_form_draft(struct model *m, struct draft *d)
 	d->template_name = (char *)buf_str(&m->form[FORM_TEMPLATE].text);
 	d->subject = (char *)buf_str(&m->form[FORM_SUBJECT].text);
 	d->body = (char *)buf_str(&m->form[FORM_BODY].text);
-	d->remind = (char *)buf_str(&m->form[FORM_REMIND].text);
+	d->remind = action_form_remind_spec(m); /* the caller frees it */
 	d->tasks = (char *)buf_str(&m->form[FORM_TASKS].text);
 }
 
@@ -88,6 +92,7 @@ action_save_draft(struct model *m)
 		}
 		action_form_draft(m, &d);
 		store_draft_save(0, &d);
+		free(d.remind);
 		return;
 	}
 	if (m->compose_thread == 0)
@@ -265,9 +270,11 @@ void
 action_compose_restore(struct model *m, int64_t thread_id, const char *request_body)
 {
 	struct json_limits lim = { 16, 16u << 20 };
-	struct json_object *o, *tasks;
+	struct json_object *o, *tasks, *rem;
 	struct account *a;
-	int64_t account;
+	int64_t account, days = REMIND_DAYS_DEFAULT, count = REMIND_COUNT_DEFAULT;
+	char spec[64];
+	bool on = false;
 	struct draft d;
 	struct buf tb = BUF_INIT;
 	const char *s;
@@ -285,6 +292,14 @@ action_compose_restore(struct model *m, int64_t thread_id, const char *request_b
 		d.to = a->name;
 	if (json_get_string(o, "subject", &s) == JSON_GET_OK)
 		d.subject = (char *)s;
+	if (json_get_object(o, "reminders", &rem) == JSON_GET_OK) {
+		json_get_bool(rem, "enabled", &on);
+		json_get_int(rem, "interval_days", &days);
+		json_get_int(rem, "max_count", &count);
+		snprintf(spec, sizeof spec, "%s:%lld:%lld", on ? "on" : "off", (long long)days,
+		    (long long)count);
+		d.remind = spec;
+	}
 	if (json_get_array(o, "tasks", &tasks) == JSON_GET_OK) {
 		for (i = 0; i < json_object_array_length(tasks); i++)
 			if (json_get_string(json_object_array_get_idx(tasks, i), "title", &s) == JSON_GET_OK)

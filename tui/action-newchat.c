@@ -1,6 +1,7 @@
 /*
  * action-newchat.c -- the new chat form: To (an account, with completion),
- * Template, Subject, Message, Reminders, Client tasks, then Create chat or
+ * Template, Subject, Message, Reminders (a switch, days and count, with the
+ * defaults or the template's filled in), Client tasks, then Create chat or
  * Back, like the product's New Chat window. Its draft is drafts/new.json.
  */
 #include "folio.h"
@@ -12,23 +13,50 @@
 #include <string.h>
 #include <strings.h>
 
+/* Sets the reminder fields: on or off, days, count. */
+static void
+action_form_set_remind(struct model *m, bool on, long days, long count)
+{
+	char n[32];
+
+	edit_set(&m->form[FORM_REMIND], on ? "on" : "");
+	snprintf(n, sizeof n, "%ld", days);
+	edit_set(&m->form[FORM_REMIND_DAYS], n);
+	snprintf(n, sizeof n, "%ld", count);
+	edit_set(&m->form[FORM_REMIND_COUNT], n);
+}
+
+char *
+action_form_remind_spec(struct model *m)
+{
+	return xasprintf("%s:%s:%s", edit_empty(&m->form[FORM_REMIND]) ? "off" : "on",
+	    buf_str(&m->form[FORM_REMIND_DAYS].text), buf_str(&m->form[FORM_REMIND_COUNT].text));
+}
+
 void
 action_newchat_open(struct model *m)
 {
 	struct account *a = NULL;
 	struct draft d;
+	long days, count;
+	bool on;
 	int f;
 
 	for (f = 0; f < FORM_FIELDS; f++)
 		edit_set(&m->form[f], "");
+	action_form_set_remind(m, false, REMIND_DAYS_DEFAULT, REMIND_COUNT_DEFAULT);
+	m->form_template = 0;
 	m->form_field = FORM_TO;
 	if (store_draft_load(0, &d) == 0) {
 		edit_set(&m->form[FORM_TO], d.to);
 		edit_set(&m->form[FORM_TEMPLATE], d.template_name);
 		edit_set(&m->form[FORM_SUBJECT], d.subject);
 		edit_set(&m->form[FORM_BODY], d.body);
-		edit_set(&m->form[FORM_REMIND], d.remind);
+		if (model_remind_parse(d.remind, &on, &days, &count) == 0)
+			action_form_set_remind(m, on, days, count);
 		edit_set(&m->form[FORM_TASKS], d.tasks);
+		/* The draft's reminders stand until another template is chosen (see result.c). */
+		m->form_template = edit_empty(&m->form[FORM_TEMPLATE]) ? 0 : -1;
 		store_draft_clear(&d);
 		model_set_status(m, ui_now_ms(), "draft restored");
 	}
@@ -67,28 +95,39 @@ action_complete_account(struct model *m)
 		edit_set(&m->form[FORM_TO], best);
 }
 
+/* Completes the Template field; a template chosen brings its reminder settings. */
 static void
 action_complete_template(struct model *m)
 {
 	const char *typed = buf_str(&m->form[FORM_TEMPLATE].text);
+	const struct template_ref *t = NULL;
 	size_t i, n = strlen(typed);
 
 	if (n == 0)
 		return;
-	for (i = 0; i < m->ntemplates; i++)
+	for (i = 0; i < m->ntemplates && t == NULL; i++)
 		if (strcasecmp(m->templates[i].name, typed) == 0)
-			return;
-	for (i = 0; i < m->ntemplates; i++) {
-		if (strncasecmp(m->templates[i].name, typed, n) == 0) {
-			edit_set(&m->form[FORM_TEMPLATE], m->templates[i].name);
-			return;
-		}
+			t = &m->templates[i];
+	for (i = 0; i < m->ntemplates && t == NULL; i++)
+		if (strncasecmp(m->templates[i].name, typed, n) == 0)
+			t = &m->templates[i];
+	if (t == NULL)
+		return;
+	edit_set(&m->form[FORM_TEMPLATE], t->name);
+	if (t->id != m->form_template) { /* a template newly chosen: its reminders, once */
+		action_form_set_remind(m, t->rem_enabled, (long)t->rem_interval, (long)t->rem_max);
+		m->form_template = t->id;
 	}
 }
 
 void
 action_form_next(struct model *m)
 {
+	if (model_screen(m) == SCR_REMINDERS) {
+		m->rem_field = (m->rem_field + 1) % REM_FIELDS;
+		m->dirty |= DIRTY_BODY;
+		return;
+	}
 	if (m->form_field == FORM_TO && m->naccounts > 0)
 		action_complete_account(m);
 	if (m->form_field == FORM_TEMPLATE)
@@ -102,6 +141,11 @@ action_form_next(struct model *m)
 void
 action_form_prev(struct model *m)
 {
+	if (model_screen(m) == SCR_REMINDERS) {
+		m->rem_field = (m->rem_field + REM_FIELDS - 1) % REM_FIELDS;
+		m->dirty |= DIRTY_BODY;
+		return;
+	}
 	m->form_field = (m->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
 	m->dirty |= DIRTY_BODY;
 }
@@ -119,29 +163,32 @@ action_form_enter(struct model *m)
 		action_form_next(m);
 }
 
-/* Reads "DAYS:COUNT", "on" or "off"; adds reminders to o. -1 when unreadable. */
+/*
+ * Adds the form's reminders to o, always, so the chat gets what the form
+ * shows (a template's own setting is in the form already). Returns the
+ * field that is wrong, or -1.
+ */
 static int
-action_form_remind(const char *spec, struct json_object *o)
+action_form_remind(struct model *m, struct json_object *o)
 {
 	struct json_object *r;
-	long days = 3, count = 1;
+	long days, count;
 	char *end;
+	bool on;
 
-	if (*spec == '\0' || strcasecmp(spec, "off") == 0 || strcasecmp(spec, "no") == 0)
-		return 0;
-	if (strcasecmp(spec, "on") != 0) {
-		days = strtol(spec, &end, 10);
-		if (*end == ':')
-			count = strtol(end + 1, &end, 10);
-		if (*end != '\0' || days < 1 || days > 365 || count < 1 || count > 100)
-			return -1;
-	}
+	days = strtol(buf_str(&m->form[FORM_REMIND_DAYS].text), &end, 10);
+	if (*end != '\0' || days < 1 || days > 365)
+		return FORM_REMIND_DAYS;
+	count = strtol(buf_str(&m->form[FORM_REMIND_COUNT].text), &end, 10);
+	if (*end != '\0' || count < 1 || count > 100)
+		return FORM_REMIND_COUNT;
 	r = json_object_new_object();
-	json_object_object_add(r, "enabled", json_object_new_boolean(1));
+	on = !edit_empty(&m->form[FORM_REMIND]);
+	json_object_object_add(r, "enabled", json_object_new_boolean(on));
 	json_object_object_add(r, "interval_days", json_object_new_int((int)days));
 	json_object_object_add(r, "max_count", json_object_new_int((int)count));
 	json_object_object_add(o, "reminders", r);
-	return 0;
+	return -1;
 }
 
 static void
@@ -179,6 +226,7 @@ action_form_request(struct model *m)
 	int64_t template_id = 0;
 	char *text;
 	size_t i;
+	int bad;
 
 	if ((a = model_account_by_name(m, buf_str(&m->form[FORM_TO].text))) == NULL) {
 		m->form_field = FORM_TO;
@@ -212,9 +260,10 @@ action_form_request(struct model *m)
 		json_object_object_add(o, "body", json_object_new_string(text));
 		free(text);
 	}
-	if (action_form_remind(buf_str(&m->form[FORM_REMIND].text), o) != 0) {
-		m->form_field = FORM_REMIND;
-		model_set_status(m, ui_now_ms(), "Reminders: off, on, or DAYS:COUNT such as 3:2");
+	if ((bad = action_form_remind(m, o)) >= 0) {
+		m->form_field = bad;
+		model_set_status(m, ui_now_ms(), bad == FORM_REMIND_DAYS ?
+		    "Reminders: days from 1 to 365" : "Reminders: at most 1 to 100 mails");
 		json_object_put(o);
 		return NULL;
 	}
@@ -241,6 +290,7 @@ action_newchat_send(struct model *m)
 	m->queued = store_outbox_count();
 	for (f = 0; f < FORM_FIELDS; f++)
 		edit_set(&m->form[f], "");
+	action_form_set_remind(m, false, REMIND_DAYS_DEFAULT, REMIND_COUNT_DEFAULT);
 	store_draft_remove(0);
 	m->draft_dirty = false;
 	model_pop(m);

@@ -18,8 +18,21 @@
 void
 action_fetch_accounts(struct model *m)
 {
-	net_submit(job_create(JOB_ACCOUNTS, "GET", "/api/v1/accounts?limit=200", NULL));
-	m->accounts_refresh_at = 0;
+	struct job *j = job_create(JOB_ACCOUNTS, "GET", "/api/v1/accounts?limit=200", NULL);
+
+	j->b = ++m->accounts_gen; /* the pages of an older fetch still coming are dropped */
+	net_submit(j);
+}
+
+void
+action_fetch_account(struct model *m, int64_t id)
+{
+	char path[64];
+
+	if (id <= 0 || model_account_find(m, id) == NULL)
+		return;
+	snprintf(path, sizeof path, "/api/v1/accounts/%lld", (long long)id);
+	net_submit(job_create(JOB_ACCOUNT, "GET", path, NULL));
 }
 
 void
@@ -102,22 +115,21 @@ action_open_thread(struct model *m, const struct thread *t)
 }
 
 void
-action_refresh(struct model *m)
+action_refresh(struct model *m, bool accounts)
 {
-	switch (model_screen(m)) {
-	case SCR_ACCOUNTS:
+	enum screen_id s = model_screen(m);
+
+	if (accounts)
 		action_fetch_accounts(m);
-		break;
-	case SCR_THREADS:
+	if (s == SCR_THREADS)
 		action_fetch_threads(m);
-		break;
-	case SCR_THREAD:
-	case SCR_COMPOSE:
+	if (s == SCR_THREAD || s == SCR_COMPOSE || s == SCR_MENU || s == SCR_REMINDERS) {
 		action_fetch_messages(m);
-		break;
-	default:
-		break;
+		if (m->show_ledger)
+			action_fetch_ledger(m);
 	}
+	if (s == SCR_INBOX || m->nnotes > 0)
+		action_fetch_inbox(m);
 }
 
 /* Moves the current screen's cursor; thread views scroll by lines instead. */
@@ -150,6 +162,12 @@ action_move(struct model *m, long delta)
 		if (m->help_scroll < 0)
 			m->help_scroll = 0;
 		break;
+	case SCR_INBOX:
+		model_move(&m->note_pos, m->nnotes, delta, rows / 2);
+		break;
+	case SCR_MENU:
+		model_move(&m->menu_pos, action_menu_count(), delta, action_menu_count());
+		break;
 	default:
 		break;
 	}
@@ -178,10 +196,13 @@ act_back(struct model *m)
 		m->quit = true;
 		return;
 	}
-	if (s == SCR_THREAD)
-		action_fetch_threads(m); /* unread counts moved while reading */
-	else if (s == SCR_THREADS)
-		action_fetch_accounts(m);
+	/* Unread counts moved while reading: the list under it and the account's badge. */
+	if (s == SCR_THREAD && model_screen(m) == SCR_THREADS)
+		action_fetch_threads(m);
+	if (s == SCR_THREAD && model_screen(m) == SCR_INBOX)
+		action_fetch_inbox(m);
+	if (s == SCR_THREAD || s == SCR_THREADS)
+		action_fetch_account(m, s == SCR_THREAD ? m->thread.account_id : m->account_id);
 }
 
 static void
@@ -218,6 +239,8 @@ act_open(struct model *m)
 		action_fetch_threads(m);
 	} else if (model_screen(m) == SCR_THREADS && (t = model_thread_selected(m)) != NULL) {
 		action_open_thread(m, t);
+	} else if (model_screen(m) == SCR_INBOX) {
+		action_inbox_pick(m);
 	}
 }
 
@@ -297,7 +320,7 @@ act_mark(struct model *m)
 static void
 act_refresh(struct model *m)
 {
-	action_refresh(m);
+	action_refresh(m, model_screen(m) == SCR_ACCOUNTS);
 	model_set_status(m, ui_now_ms(), "refreshing");
 }
 
@@ -344,7 +367,7 @@ act_mark_unread(struct model *m)
 		if (e == NULL)                           \
 			return;                          \
 		call(e);                                 \
-		m->draft_dirty = true;                   \
+		m->draft_dirty = e != &m->rem[REM_DAYS] && e != &m->rem[REM_COUNT]; \
 		m->draft_changed_ms = ui_now_ms();       \
 		m->dirty |= DIRTY_BODY;                  \
 	}
@@ -446,6 +469,15 @@ static const struct action actions[] = {
 	{ "ask-keep", action_ask_keep, "Keep it as a draft and leave" },
 	{ "ask-discard", action_ask_discard, "Throw it away and leave" },
 	{ "ask-cancel", action_ask_cancel, "Go on writing" },
+	{ "inbox", action_inbox_open, "Inbox+: what needs you, newest first" },
+	{ "actions", action_menu_open, "The thread's actions: resend, archive, reminders" },
+	{ "pick", action_menu_pick, "Do the chosen action" },
+	{ "resend", action_resend, "Mail the reminder for the last message again now" },
+	{ "archive", action_archive, "Archive the thread, or reopen an archived one" },
+	{ "reminders", action_reminders_open, "Switch reminders on or off, set days and count" },
+	{ "ledger", action_ledger_toggle, "Show or hide the reminder ledger" },
+	{ "toggle", action_toggle, "Switch reminders on or off" },
+	{ "save", action_reminders_save, "Save the reminders" },
 	{ NULL, NULL, NULL },
 };
 
@@ -472,6 +504,23 @@ action_key(struct model *m, const char *mode, int key)
 	return true;
 }
 
+/* Typing on a reminders switch: Space flips it, y switches on, n off. True when it was one. */
+static bool
+action_switch_text(struct model *m, const char *s, size_t n)
+{
+	struct edit *e = NULL;
+
+	if (model_screen(m) == SCR_NEWCHAT && m->form_field == FORM_REMIND)
+		e = &m->form[FORM_REMIND];
+	else if (model_screen(m) == SCR_REMINDERS && m->rem_field == REM_ON)
+		e = &m->rem[REM_ON];
+	if (e == NULL)
+		return false;
+	if (n == 1 && (*s == ' ' || (*s == 'y' && edit_empty(e)) || (*s == 'n' && !edit_empty(e))))
+		action_toggle(m);
+	return true;
+}
+
 void
 action_text(struct model *m, const char *s, size_t n)
 {
@@ -482,8 +531,13 @@ action_text(struct model *m, const char *s, size_t n)
 		model_accounts_refilter(m);
 		return;
 	}
-	if ((e = action_compose_edit(m)) == NULL || m->asking)
+	if (action_switch_text(m, s, n) || (e = action_compose_edit(m)) == NULL || m->asking)
 		return;
+	if (e == &m->form[FORM_REMIND_DAYS] || e == &m->form[FORM_REMIND_COUNT] ||
+	    e == &m->rem[REM_DAYS] || e == &m->rem[REM_COUNT]) {
+		if (n != 1 || *s < '0' || *s > '9' || e->text.len >= 3)
+			return; /* numbers of up to three digits */
+	}
 	edit_insert(e, s, n);
 	m->draft_dirty = true;
 	m->draft_changed_ms = ui_now_ms();

@@ -1,6 +1,7 @@
 /*
  * decode.c -- API JSON into the client's plain structs (accounts, threads,
- * messages, templates, events). Unknown fields are ignored, as API.md asks;
+ * messages, templates, notifications, reminder ledgers, events). Unknown
+ * fields are ignored, as API.md asks;
  * a missing id makes the object unusable and the decoder says so.
  */
 #include "folio.h"
@@ -90,7 +91,7 @@ decode_thread(struct json_object *o, struct thread *out)
 	if (out->subject == NULL)
 		out->subject = xstrdup("");
 	out->last_message_at = decode_str(o, "last_message_at");
-	out->unread = decode_int(o, "unread_count");
+	out->has_unread = json_get_int(o, "unread_count", &out->unread) == JSON_GET_OK;
 	out->archived = decode_bool(o, "archived");
 	out->waiting_on = decode_str(o, "waiting_on");
 	out->waiting_since = decode_str(o, "waiting_since");
@@ -98,6 +99,9 @@ decode_thread(struct json_object *o, struct thread *out)
 		out->rem_enabled = decode_bool(r, "enabled");
 		out->rem_interval = decode_int(r, "interval_days");
 		out->rem_max = decode_int(r, "max_count");
+		out->rem_sent = decode_int(r, "sent_count");
+		out->rem_next_due = decode_str(r, "next_due_at");
+		out->rem_ended_by = decode_str(r, "ended_by");
 	}
 	if (json_get_array(o, "tasks", &tasks) == JSON_GET_OK) {
 		for (i = 0; i < json_object_array_length(tasks); i++) {
@@ -116,6 +120,8 @@ thread_clear(struct thread *t)
 	free(t->last_message_at);
 	free(t->waiting_on);
 	free(t->waiting_since);
+	free(t->rem_next_due);
+	free(t->rem_ended_by);
 	memset(t, 0, sizeof *t);
 }
 
@@ -133,6 +139,8 @@ thread_copy(struct thread *dst, const struct thread *src)
 	dst->last_message_at = decode_dup(src->last_message_at);
 	dst->waiting_on = decode_dup(src->waiting_on);
 	dst->waiting_since = decode_dup(src->waiting_since);
+	dst->rem_next_due = decode_dup(src->rem_next_due);
+	dst->rem_ended_by = decode_dup(src->rem_ended_by);
 }
 
 /* Attachments and embeds become display lines: "[file] name", "[video] url". */
@@ -166,6 +174,29 @@ decode_extras(struct json_object *o, struct message *out)
 	}
 }
 
+/* Staff see how the mails about a message went; the failures become display lines. */
+static void
+decode_delivery(struct json_object *o, struct message *out)
+{
+	struct json_object *d, *fails, *it;
+	const char *email, *err;
+	size_t i, n;
+
+	if (json_get_object(o, "delivery", &d) != JSON_GET_OK ||
+	    json_get_array(d, "failures", &fails) != JSON_GET_OK ||
+	    (n = json_object_array_length(fails)) == 0)
+		return;
+	out->failures = xcalloc(n, sizeof *out->failures);
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(fails, i);
+		if (json_get_string(it, "email", &email) != JSON_GET_OK)
+			continue;
+		if (json_get_string(it, "error", &err) != JSON_GET_OK)
+			err = "failed";
+		out->failures[out->nfailures++] = xasprintf("%s: %s", email, err);
+	}
+}
+
 int
 decode_message(struct json_object *o, struct message *out)
 {
@@ -191,6 +222,7 @@ decode_message(struct json_object *o, struct message *out)
 	out->created_at = decode_str(o, "created_at");
 	out->client_msg_id = decode_str(o, "client_msg_id");
 	decode_extras(o, out);
+	decode_delivery(o, out);
 	return 0;
 }
 
@@ -207,6 +239,9 @@ message_clear(struct message *msg)
 	for (i = 0; i < msg->nextras; i++)
 		free(msg->extras[i]);
 	free(msg->extras);
+	for (i = 0; i < msg->nfailures; i++)
+		free(msg->failures[i]);
+	free(msg->failures);
 	memset(msg, 0, sizeof *msg);
 }
 
@@ -224,17 +259,29 @@ message_copy(struct message *dst, const struct message *src)
 	dst->extras = src->nextras ? xcalloc(src->nextras, sizeof *dst->extras) : NULL;
 	for (i = 0; i < src->nextras; i++)
 		dst->extras[i] = xstrdup(src->extras[i]);
+	dst->failures = src->nfailures ? xcalloc(src->nfailures, sizeof *dst->failures) : NULL;
+	for (i = 0; i < src->nfailures; i++)
+		dst->failures[i] = xstrdup(src->failures[i]);
 }
 
 int
 decode_template(struct json_object *o, struct template_ref *out)
 {
+	struct json_object *r;
+
 	memset(out, 0, sizeof *out);
 	if (json_get_int(o, "id", &out->id) != JSON_GET_OK)
 		return -1;
 	out->name = decode_str(o, "name");
 	if (out->name == NULL)
 		out->name = xstrdup("");
+	out->rem_interval = REMIND_DAYS_DEFAULT;
+	out->rem_max = REMIND_COUNT_DEFAULT;
+	if (json_get_object(o, "reminders", &r) == JSON_GET_OK) {
+		out->rem_enabled = decode_bool(r, "enabled");
+		json_get_int(r, "interval_days", &out->rem_interval);
+		json_get_int(r, "max_count", &out->rem_max);
+	}
 	return 0;
 }
 
@@ -262,6 +309,10 @@ decode_event(const char *text, struct event *out)
 	}
 	out->thread_id = decode_int(o, "thread_id");
 	out->account_id = decode_int(o, "account_id");
+	out->has_unread = json_get_int(o, "unread_count", &out->unread) == JSON_GET_OK;
+	if (json_get_object(o, "notification", &sub) == JSON_GET_OK &&
+	    decode_notification(sub, &out->note) == 0)
+		out->has_note = true;
 	if (json_get_object(o, "message", &sub) == JSON_GET_OK && decode_message(sub, &out->message) == 0) {
 		out->has_message = true;
 		if (out->message.thread_id == 0)
@@ -286,5 +337,125 @@ event_clear(struct event *ev)
 	free(ev->type);
 	message_clear(&ev->message);
 	thread_clear(&ev->thread);
+	notification_clear(&ev->note);
 	memset(ev, 0, sizeof *ev);
+}
+
+int
+decode_notification(struct json_object *o, struct notification *out)
+{
+	struct json_object *actor;
+
+	memset(out, 0, sizeof *out);
+	if (json_get_int(o, "id", &out->id) != JSON_GET_OK)
+		return -1;
+	out->type = decode_str(o, "type");
+	if (out->type == NULL)
+		out->type = xstrdup("message");
+	out->thread_id = decode_int(o, "thread_id");
+	out->account_id = decode_int(o, "account_id");
+	out->account_name = decode_str(o, "account_name");
+	out->subject = decode_str(o, "subject");
+	if (json_get_object(o, "actor", &actor) == JSON_GET_OK)
+		out->actor_name = decode_str(actor, "name");
+	out->bumped_at = decode_str(o, "bumped_at");
+	if (out->bumped_at == NULL)
+		out->bumped_at = decode_str(o, "created_at");
+	out->read = decode_bool(o, "read");
+	return 0;
+}
+
+void
+notification_clear(struct notification *n)
+{
+	free(n->type);
+	free(n->account_name);
+	free(n->subject);
+	free(n->actor_name);
+	free(n->bumped_at);
+	memset(n, 0, sizeof *n);
+}
+
+void
+notification_copy(struct notification *dst, const struct notification *src)
+{
+	*dst = *src;
+	dst->type = decode_dup(src->type);
+	dst->account_name = decode_dup(src->account_name);
+	dst->subject = decode_dup(src->subject);
+	dst->actor_name = decode_dup(src->actor_name);
+	dst->bumped_at = decode_dup(src->bumped_at);
+}
+
+/* One ledger entry: its recipients joined, and the first failure's reason. */
+static void
+decode_ledger_item(struct json_object *o, struct ledger_item *out)
+{
+	struct json_object *a, *d;
+	struct buf b = BUF_INIT;
+	const char *s;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	out->kind = decode_str(o, "kind");
+	if (out->kind == NULL)
+		out->kind = xstrdup("reminder");
+	out->seq = decode_int(o, "seq");
+	out->sent_at = decode_str(o, "sent_at");
+	out->state = decode_str(o, "state");
+	if (json_get_array(o, "recipients", &a) == JSON_GET_OK)
+		for (i = 0; i < json_object_array_length(a); i++)
+			if ((s = json_object_get_string(json_object_array_get_idx(a, i))) != NULL)
+				buf_printf(&b, "%s%s", b.len ? ", " : "", s);
+	out->recipients = buf_detach(&b);
+	if (json_get_array(o, "deliveries", &a) == JSON_GET_OK)
+		for (i = 0; i < json_object_array_length(a) && out->error == NULL; i++) {
+			d = json_object_array_get_idx(a, i);
+			if (json_get_string(d, "state", &s) == JSON_GET_OK &&
+			    strcmp(s, "failed") == 0)
+				out->error = decode_str(d, "error");
+		}
+}
+
+int
+decode_ledger(struct json_object *o, struct ledger *out)
+{
+	struct json_object *items;
+	size_t i, n;
+
+	memset(out, 0, sizeof *out);
+	if (json_get_int(o, "thread_id", &out->thread_id) != JSON_GET_OK)
+		return -1;
+	out->enabled = decode_bool(o, "enabled");
+	out->interval = decode_int(o, "interval_days");
+	out->max = decode_int(o, "max_count");
+	out->sent = decode_int(o, "sent_count");
+	out->remaining = decode_int(o, "remaining");
+	out->next_due = decode_str(o, "next_due_at");
+	out->ended_by = decode_str(o, "ended_by");
+	if (json_get_array(o, "items", &items) != JSON_GET_OK ||
+	    (n = json_object_array_length(items)) == 0)
+		return 0;
+	out->items = xcalloc(n, sizeof *out->items);
+	for (i = 0; i < n; i++)
+		decode_ledger_item(json_object_array_get_idx(items, i), &out->items[out->n++]);
+	return 0;
+}
+
+void
+ledger_clear(struct ledger *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->items[i].kind);
+		free(l->items[i].sent_at);
+		free(l->items[i].recipients);
+		free(l->items[i].state);
+		free(l->items[i].error);
+	}
+	free(l->items);
+	free(l->next_due);
+	free(l->ended_by);
+	memset(l, 0, sizeof *l);
 }

@@ -4,7 +4,9 @@
  * JOB_EVENT jobs (net_deliver). It keeps the last event id it saw and
  * reconnects with `since` after a backoff, so nothing is missed and nothing
  * is seen twice. When the server has no event endpoint (yet), it keeps
- * retrying quietly; the rest of the client works without it.
+ * retrying quietly; the rest of the client works without it. When the
+ * server answers HTTP but will not upgrade (a proxy in the way), it hands
+ * over to long polling (events-poll.c) for the rest of the session.
  */
 #include "folio.h"
 #include "log.h"
@@ -21,6 +23,7 @@
 #define EVENTS_BACKOFF_MIN_MS 500
 #define EVENTS_BACKOFF_MAX_MS 30000
 #define EVENTS_REPLAY_WINDOW_MS 1500
+#define EVENTS_HS_FAILURES 2    /* refused upgrades in a row before polling instead */
 
 static struct {
 	pthread_t thread;
@@ -40,12 +43,16 @@ static struct {
 	int backoff_ms;
 	int close_code;
 	struct buf rx;
+	enum events_mode mode;
+	int hs_failures;
+	atomic_bool polling;  /* set once, by either thread, before polling starts */
+	bool ws;              /* the lws thread runs */
+	char *server;
 } ev;
 
 static void events_connect(lws_sorted_usec_list_t *sul);
 
-/* Tells the UI the stream's state; a is the state, tag a reason. */
-static void
+void
 events_state(enum stream_state state, int64_t detail, const char *why)
 {
 	struct job *j = job_create(JOB_STREAM, NULL, NULL, NULL);
@@ -63,11 +70,23 @@ events_retry(void)
 	int ms = ev.backoff_ms;
 
 	ev.wsi = NULL;
-	if (atomic_load(&ev.stopping))
+	if (atomic_load(&ev.stopping) || atomic_load(&ev.polling))
 		return;
 	ev.backoff_ms = ev.backoff_ms * 2 > EVENTS_BACKOFF_MAX_MS ? EVENTS_BACKOFF_MAX_MS
 								   : ev.backoff_ms * 2;
 	lws_sul_schedule(ev.ctx, 0, &ev.sul, events_connect, (lws_usec_t)ms * 1000);
+}
+
+void
+events_deliver(const char *text, size_t len, bool replayed)
+{
+	struct job *j = job_create(JOB_EVENT, NULL, NULL, NULL);
+
+	j->reply = xmalloc(len + 1);
+	memcpy(j->reply, text, len);
+	j->reply[len] = '\0';
+	j->b = replayed;
+	net_deliver(j);
 }
 
 /* A whole frame arrived: note its id, hand it on. */
@@ -76,16 +95,31 @@ events_frame(void)
 {
 	struct json_object *o = json_tokener_parse(buf_str(&ev.rx));
 	struct json_object *id;
-	struct job *j;
 
 	if (o != NULL && json_object_object_get_ex(o, "id", &id) &&
 	    json_object_is_type(id, json_type_int) && json_object_get_int64(id) > ev.since)
 		ev.since = json_object_get_int64(id);
 	json_object_put(o);
-	j = job_create(JOB_EVENT, NULL, NULL, NULL);
-	j->reply = buf_detach(&ev.rx);
-	j->b = ev.resumed && ui_now_ms() - ev.up_ms < EVENTS_REPLAY_WINDOW_MS;
-	net_deliver(j);
+	events_deliver(buf_str(&ev.rx), ev.rx.len, ev.resumed &&
+	    ui_now_ms() - ev.up_ms < EVENTS_REPLAY_WINDOW_MS);
+	buf_reset(&ev.rx);
+}
+
+/*
+ * The upgrade failed. "HS: ..." means an HTTP server answered but would not
+ * speak WebSocket: after a few of those in a row, automatic mode polls.
+ */
+static void
+events_failed(const char *why)
+{
+	ev.hs_failures = strncmp(why, "HS:", 3) == 0 ? ev.hs_failures + 1 : 0;
+	if (ev.mode == EVENTS_AUTO && ev.hs_failures >= EVENTS_HS_FAILURES) {
+		atomic_store(&ev.polling, true);
+		events_poll_start(ev.server, ev.token, ev.since);
+		return;
+	}
+	events_state(STREAM_DOWN, 0, why);
+	events_retry();
 }
 
 static void
@@ -121,6 +155,7 @@ events_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		ev.backoff_ms = EVENTS_BACKOFF_MIN_MS;
 		ev.up_ms = ui_now_ms();
 		ev.close_code = 0;
+		ev.hs_failures = 0;
 		buf_reset(&ev.rx);
 		events_state(STREAM_UP, ev.resumed, NULL);
 		break;
@@ -135,15 +170,16 @@ events_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		events_closed_by_peer(in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		events_state(STREAM_DOWN, 0, in ? (const char *)in : "cannot connect");
-		events_retry();
+		ev.wsi = NULL;
+		events_failed(in ? (const char *)in : "cannot connect");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		events_state(STREAM_DOWN, ev.close_code, "connection closed");
 		events_retry();
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (atomic_exchange(&ev.kick, false) && ev.wsi == NULL && !atomic_load(&ev.stopping)) {
+		if (atomic_exchange(&ev.kick, false) && ev.wsi == NULL &&
+		    !atomic_load(&ev.stopping) && !atomic_load(&ev.polling)) {
 			ev.backoff_ms = EVENTS_BACKOFF_MIN_MS;
 			lws_sul_schedule(ev.ctx, 0, &ev.sul, events_connect, 1);
 		}
@@ -171,7 +207,7 @@ events_connect(lws_sorted_usec_list_t *sul)
 	struct lws_client_connect_info ci;
 	char path[512];
 
-	if (ev.wsi != NULL || atomic_load(&ev.stopping))
+	if (ev.wsi != NULL || atomic_load(&ev.stopping) || atomic_load(&ev.polling))
 		return;
 	ev.resumed = ev.since > 0;
 	if (ev.since > 0)
@@ -239,7 +275,7 @@ events_parse_url(const char *server)
 }
 
 int
-events_start(const char *server, const char *token, int64_t since)
+events_start(const char *server, const char *token, int64_t since, enum events_mode mode)
 {
 	struct lws_context_creation_info info;
 
@@ -248,6 +284,16 @@ events_start(const char *server, const char *token, int64_t since)
 	lws_set_log_level(LLL_ERR | LLL_WARN, events_log);
 	if (events_parse_url(server) != 0)
 		return -1;
+	ev.mode = mode;
+	ev.hs_failures = 0;
+	atomic_store(&ev.polling, mode == EVENTS_POLL);
+	ev.server = xstrdup(server);
+	if (atomic_load(&ev.polling)) {
+		ev.token = xstrdup(token);
+		events_poll_start(server, token, since);
+		ev.running = true;
+		return 0;
+	}
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = events_protocols;
@@ -262,7 +308,7 @@ events_start(const char *server, const char *token, int64_t since)
 	atomic_store(&ev.stopping, false);
 	if (pthread_create(&ev.thread, NULL, events_main, NULL) != 0)
 		abort();
-	ev.running = true;
+	ev.ws = ev.running = true;
 	return 0;
 }
 
@@ -272,11 +318,16 @@ events_stop(void)
 	if (!ev.running)
 		return;
 	atomic_store(&ev.stopping, true);
-	lws_cancel_service(ev.ctx);
-	pthread_join(ev.thread, NULL);
+	if (ev.ws) {
+		lws_cancel_service(ev.ctx);
+		pthread_join(ev.thread, NULL);
+		ev.ws = false;
+	}
+	events_poll_stop();
 	ev.running = false;
 	free(ev.token);
-	ev.token = NULL;
+	free(ev.server);
+	ev.token = ev.server = NULL;
 	buf_free(&ev.rx);
 }
 
@@ -285,6 +336,10 @@ events_kick(void)
 {
 	if (!ev.running)
 		return;
+	if (atomic_load(&ev.polling)) {
+		events_poll_kick();
+		return;
+	}
 	atomic_store(&ev.kick, true);
 	lws_cancel_service(ev.ctx);
 }

@@ -1,7 +1,8 @@
 /*
  * folio.c -- main(): global options, the subcommand table, and the
  * interactive client when no subcommand is given. The same table gives
- * `folio --help`; man/folio.1 names every row.
+ * `folio --help`; --list-keys and --list-options print the key and option
+ * tables; man/folio.1 names every row of the three (tests/tui checks).
  */
 #include "folio.h"
 #include "log.h"
@@ -39,10 +40,41 @@ folio_usage(FILE *fp)
 	const struct command *c;
 
 	fprintf(fp, "usage: folio [--server URL] [command]\n"
+		    "       folio --list-keys | --list-options\n"
 		    "Without a command, folio runs the interactive client.\n"
 		    "commands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(fp, "  folio %s\n", c->usage);
+}
+
+/* Every key binding: mode, key, action and the action's help, tab-separated. */
+static void
+folio_list_keys(void)
+{
+	const struct binding *b = NULL;
+	const struct action *a;
+	size_t n, i;
+
+	b = keymap_bindings(&n);
+	for (i = 0; i < n; i++) {
+		if (b[i].action == NULL)
+			continue;
+		a = action_find(b[i].action);
+		printf("%s\t%s\t%s\t%s\n", b[i].mode, keymap_key_name(b[i].key), b[i].action,
+		    a ? a->help : "");
+	}
+}
+
+/* Every option: name, choices, default and help, tab-separated. */
+static void
+folio_list_options(void)
+{
+	const struct setting *o;
+	size_t n, i;
+
+	o = options_table(&n);
+	for (i = 0; i < n; i++)
+		printf("%s\t%s\t%s\t%s\n", o[i].name, o[i].values, o[i].def, o[i].help);
 }
 
 /* Starts the interactive client with the stored session. */
@@ -69,6 +101,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "server", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "list-keys", no_argument, NULL, 'K' }, { "list-options", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 } };
 	const struct command *c;
 	const char *server = NULL;
@@ -81,6 +114,8 @@ main(int argc, char **argv)
 		case 's': server = optarg; break;
 		case 'h': folio_usage(stdout); return 0;
 		case 'V': printf("folio %s\n", FOLIO_VERSION); return 0;
+		case 'K': folio_list_keys(); return 0;
+		case 'O': folio_list_options(); return 0;
 		default: folio_usage(stderr); return 2;
 		}
 	}

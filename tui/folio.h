@@ -1,10 +1,13 @@
 /*
  * folio.h -- the terminal client's one internal header, grouped by file.
  *
- * Data flow: keys go input (ui.c) -> keymap (keymap.c) -> action (action.c)
- * -> model (model.c); network answers and events go net/events -> queue ->
- * decode (decode.c) -> result handlers (result.c) -> model. Views (view-*.c)
- * read the model and draw; ui.c calls doupdate() once per loop pass.
+ * Data flow: keys (and clicks) go input (ui.c, ui-mouse.c) -> keymap
+ * (keymap.c) -> action (action*.c) -> model (model*.c); network answers and
+ * events go net/events (events.c, or events-poll.c by long polling) ->
+ * queue -> decode (decode.c) -> result handlers (result.c) -> model. Views
+ * (view-*.c) read the model and draw, side by side on a wide terminal
+ * (model_panes); ui-draw.c calls doupdate() once per loop pass. options.c
+ * reads the config file.
  */
 #ifndef FOLIO_TUI_H
 #define FOLIO_TUI_H
@@ -49,6 +52,30 @@ char *config_read_file(const char *path, size_t *len);
 /* A new random client_msg_id (32 hex digits). Caller frees. */
 char *config_new_id(void);
 
+/* options.c */
+/* One row of the options table: the config file's "name = value" lines. */
+struct setting {
+	const char *name;
+	const char *values;   /* the choices, '|'-separated; "NUMBER" for a number */
+	const char *def;
+	const char *env;      /* overrides the file; NULL for none */
+	const char *help;
+};
+/* Every option, in table order (help screen, man page). */
+const struct setting *options_table(size_t *n);
+/* Reads the config file (options, key bindings); returns the bad lines' count, the first in err. */
+int options_load(const char *path, char *err, size_t errlen);
+/* An option's value (its default until set). Static storage. */
+const char *options_get(const char *name);
+bool options_on(const char *name);
+long options_number(const char *name);
+/* Sets an option; -1 with a reason when the value is not one of its choices. */
+int options_set(const char *name, const char *value, char *err, size_t errlen);
+/* Reads the config file for a subcommand, which has nowhere to show a bad line. */
+void options_load_quietly(void);
+/* The "events" option as a mode. */
+enum events_mode options_events_mode(void);
+
 /* http.c */
 struct http_reply {
 	long status;     /* 0 when no HTTP answer came */
@@ -87,6 +114,12 @@ enum job_kind {
 	JOB_SEND,
 	JOB_CREATE,
 	JOB_TEMPLATES,
+	JOB_ACCOUNT,      /* one account again: its unread count moved */
+	JOB_INBOX,        /* Inbox+ (staff) or pending items (contacts) */
+	JOB_NOTE_READ,    /* one notification marked read */
+	JOB_LEDGER,       /* a thread's reminder ledger */
+	JOB_RESEND,       /* the reminder mailed again now */
+	JOB_PATCH,        /* a thread changed: archived, reminders */
 	JOB_EVENT,        /* a frame from the event stream; body holds it */
 	JOB_STREAM,       /* the stream's state changed; a = enum stream_state */
 	JOB_KIND_COUNT
@@ -122,11 +155,38 @@ int net_fd(void);
 /* events.c */
 enum stream_state { STREAM_OFF, STREAM_CONNECTING, STREAM_UP, STREAM_DOWN, STREAM_RESYNC,
 	STREAM_UNAUTHORIZED };
-/* Starts the event stream thread; frames arrive as JOB_EVENT jobs via net_deliver(). */
-int events_start(const char *server, const char *token, int64_t since);
+/* How events arrive: the WebSocket, long polling, or the WebSocket with polling as fallback. */
+enum events_mode { EVENTS_AUTO, EVENTS_WEBSOCKET, EVENTS_POLL };
+/*
+ * Starts the event stream thread; frames arrive as JOB_EVENT jobs via
+ * net_deliver(), state changes as JOB_STREAM (a = state, b = 1 after a
+ * resume, tag "poll" while long polling).
+ */
+int events_start(const char *server, const char *token, int64_t since, enum events_mode mode);
 void events_stop(void);
 /* Asks the stream to reconnect now (after the network came back). */
 void events_kick(void);
+/* Tells the UI the stream's state (both transports use it). */
+void events_state(enum stream_state state, int64_t detail, const char *why);
+/* Hands one event frame (JSON text, copied) to the UI; replayed marks a resume's backlog. */
+void events_deliver(const char *text, size_t len, bool replayed);
+
+/* events-poll.c */
+/*
+ * The long-poll transport: GET /api/v1/events?since=N&wait=25 in a loop on a
+ * thread of its own, for when the WebSocket cannot connect. Starts after
+ * the event id since; events_poll_stop() ends it.
+ */
+void events_poll_start(const char *server, const char *token, int64_t since);
+/* Ends the polling thread; cancels every request in flight (http_cancel_all). */
+void events_poll_stop(void);
+/* Ends a wait between retries now (the network came back). */
+void events_poll_kick(void);
+/*
+ * Hands the events of one answer {items, next} to the UI and moves *since to
+ * next. Returns how many there were, or -1 when the answer is unreadable.
+ */
+int events_poll_answer(const char *body, int64_t *since, bool replayed);
 
 /* decode.c */
 struct account {
@@ -145,9 +205,13 @@ struct thread {
 	bool archived;
 	char *waiting_on;
 	char *waiting_since;
+	bool has_unread;    /* unread_count was in the answer (events leave it out) */
 	bool rem_enabled;
 	int64_t rem_interval;
 	int64_t rem_max;
+	int64_t rem_sent;
+	char *rem_next_due;
+	char *rem_ended_by;
 	int tasks_done;
 	int tasks_total;
 };
@@ -164,20 +228,57 @@ struct message {
 	char **extras;      /* "file: name" and "video: url" lines */
 	size_t nextras;
 	int state;          /* MSG_SENT, MSG_SENDING, MSG_QUEUED */
+	char **failures;    /* staff only: "email: error" of each mail about it that failed */
+	size_t nfailures;
 };
 enum { MSG_SENT, MSG_SENDING, MSG_QUEUED };
 struct template_ref {
 	int64_t id;
 	char *name;
+	bool rem_enabled;   /* the reminders a chat from it starts with */
+	int64_t rem_interval, rem_max;
+};
+/* An Inbox+ item (staff) or a pending item (contacts): one per thread. */
+struct notification {
+	int64_t id;
+	char *type;         /* message, thread, document, task, mention, assignment, reminder */
+	int64_t thread_id;
+	int64_t account_id;
+	char *account_name;
+	char *subject;
+	char *actor_name;
+	char *bumped_at;
+	bool read;
+};
+/* One reminder or resend of a thread's ledger. */
+struct ledger_item {
+	char *kind;         /* reminder, resend */
+	int64_t seq;
+	char *sent_at;
+	char *recipients;   /* comma-separated */
+	char *state;        /* sent, pending, failed, partly_failed, no_recipients */
+	char *error;        /* the first failure's reason, or NULL */
+};
+/* GET /api/v1/threads/{id}/reminders. */
+struct ledger {
+	int64_t thread_id;  /* 0: not loaded */
+	bool enabled;
+	int64_t interval, max, sent, remaining;
+	char *next_due;
+	char *ended_by;     /* max_count, client_replied, archived, switched_off, or NULL */
+	struct ledger_item *items;
+	size_t n;
 };
 struct event {
 	int64_t id;
 	char *type;
 	int64_t thread_id;
 	int64_t account_id;
-	bool has_message, has_thread;
+	int64_t unread;     /* thread.read: the reader's count */
+	bool has_message, has_thread, has_unread, has_note;
 	struct message message;
 	struct thread thread;
+	struct notification note;
 };
 /* Each decoder fills *out from o; -1 when a required field is missing. Free with the _clear. */
 int decode_account(struct json_object *o, struct account *out);
@@ -185,7 +286,12 @@ int decode_thread(struct json_object *o, struct thread *out);
 int decode_message(struct json_object *o, struct message *out);
 int decode_template(struct json_object *o, struct template_ref *out);
 int decode_event(const char *text, struct event *out);
+int decode_notification(struct json_object *o, struct notification *out);
+int decode_ledger(struct json_object *o, struct ledger *out);
 void account_clear(struct account *a);
+void notification_clear(struct notification *n);
+void notification_copy(struct notification *dst, const struct notification *src);
+void ledger_clear(struct ledger *l);
 void thread_clear(struct thread *t);
 void message_clear(struct message *msg);
 void template_clear(struct template_ref *t);
@@ -276,13 +382,24 @@ size_t store_outbox_count(void);
 
 /* model.c */
 enum screen_id { SCR_ACCOUNTS, SCR_THREADS, SCR_THREAD, SCR_COMPOSE, SCR_NEWCHAT, SCR_HELP,
-	SCR_COUNT };
+	SCR_INBOX, SCR_MENU, SCR_REMINDERS, SCR_COUNT };
 enum { DIRTY_STATUS = 1, DIRTY_BODY = 2, DIRTY_ALL = 3, DIRTY_CLEAR = 4 };
-enum { FORM_TO, FORM_TEMPLATE, FORM_SUBJECT, FORM_BODY, FORM_REMIND, FORM_TASKS, FORM_CREATE,
-	FORM_BACK, FORM_FIELDS };
+/* The new chat form's fields; FORM_REMIND holds "on" or nothing, the next two digits. */
+enum { FORM_TO, FORM_TEMPLATE, FORM_SUBJECT, FORM_BODY, FORM_REMIND, FORM_REMIND_DAYS,
+	FORM_REMIND_COUNT, FORM_TASKS, FORM_CREATE, FORM_BACK, FORM_FIELDS };
+/* The reminders dialog of a thread (SCR_REMINDERS). */
+enum { REM_ON, REM_DAYS, REM_COUNT, REM_SAVE, REM_CANCEL, REM_FIELDS };
+#define REMIND_DAYS_DEFAULT 3
+#define REMIND_COUNT_DEFAULT 1
 struct listpos {
 	size_t sel, top;
 };
+/* A screen's place on a wide terminal: panes side by side (model_panes). */
+struct pane {
+	enum screen_id screen;
+	int x, cols;
+};
+#define PANES_MAX 3
 struct model {
 	int64_t me_id;
 	char *me_name;
@@ -295,12 +412,17 @@ struct model {
 
 	struct account *accounts;
 	size_t naccounts, accounts_cap;
+	struct account *acc_stage;  /* a refetch's pages, shown together once all are in */
+	size_t nstage;
+	bool staging;
 	size_t *shown;        /* indexes of accounts passing the filter, in display order */
 	size_t nshown;
 	struct buf filter;
 	bool filtering;
 	bool sort_by_name;
 	bool accounts_loading;
+	bool accounts_paging;  /* a further page of accounts is on its way */
+	int64_t accounts_gen;  /* which fetch of the list the pages belong to */
 	struct listpos acc_pos;
 
 	int64_t account_id;   /* threads of this account; 0 for the cross-account Unread view */
@@ -329,19 +451,34 @@ struct model {
 	struct edit form[FORM_FIELDS];
 	int form_field;
 	int64_t form_account;
+	int64_t form_template; /* the template whose reminders the form holds; -1: a draft's */
 	struct template_ref *templates;
 	size_t ntemplates;
+
+	struct notification *notes;  /* Inbox+, most recently bumped first */
+	size_t nnotes;
+	bool notes_loading;
+	struct listpos note_pos;
+
+	struct ledger ledger;  /* the open thread's reminder ledger (staff) */
+	bool show_ledger;
+	struct listpos menu_pos;
+	struct edit rem[REM_FIELDS];  /* the reminders dialog: REM_ON holds "on" or nothing */
+	int rem_field;
+
+	int wide;              /* columns from which panes go side by side; 0: never */
+	int cols;              /* terminal columns, set by the UI */
 
 	int rows;              /* body rows, set by the UI when it draws */
 	int64_t help_scroll;
 	size_t thread_lines;   /* display lines of the open thread, set by its view */
 	int64_t echo_seq;      /* local echoes get ids -1, -2, ... */
 	int inflight;          /* sends submitted and not answered */
-	int64_t accounts_refresh_at;
 	int64_t outbox_retry_at;
 	bool session_dead;
 
 	int stream;            /* enum stream_state */
+	bool polling;          /* events arrive by long polling */
 	int64_t last_event;
 	int64_t replayed;
 	size_t queued;
@@ -350,6 +487,8 @@ struct model {
 	bool quit;
 };
 void model_init(struct model *m);
+/* Reads "on", "off", "DAYS:COUNT" or "on:DAYS:COUNT" (drafts, --remind); -1 when unreadable. */
+int model_remind_parse(const char *spec, bool *on, long *days, long *count);
 void model_free(struct model *m);
 enum screen_id model_screen(const struct model *m);
 void model_push(struct model *m, enum screen_id s);
@@ -361,6 +500,14 @@ void model_set_status(struct model *m, int64_t now_ms, const char *fmt, ...)
 void model_move(struct listpos *p, size_t n, long delta, size_t rows);
 /* Takes the accounts (the model owns them now); append adds a further page. */
 void model_accounts_set(struct model *m, struct account *v, size_t n, bool append);
+/*
+ * Takes one page of the account list (owned now). The first list shows page
+ * by page; a refetch collects its pages and shows them at once after the
+ * last, keeping marks, so the list never shrinks while it loads.
+ */
+void model_accounts_page(struct model *m, struct account *v, size_t n, bool first, bool last);
+/* One account fetched again: its unread count and latest activity. */
+void model_account_update(struct model *m, const struct account *a);
 void model_accounts_refilter(struct model *m);
 struct account *model_account_find(struct model *m, int64_t id);
 struct account *model_account_by_name(struct model *m, const char *name);
@@ -378,10 +525,35 @@ void model_messages_prepend(struct model *m, struct message *v, size_t n, bool h
 bool model_message_add(struct model *m, const struct message *msg);
 /* The newest message id of the open thread not written here; 0 when none. */
 int64_t model_last_message_id(const struct model *m);
-/* Applies an event; returns true when the account list should be fetched again. */
-bool model_apply_event(struct model *m, const struct event *ev, bool *post_read);
+/*
+ * Applies an event. Returns the id of an account whose unread count moved
+ * by an amount only the server knows (fetch it again), else 0.
+ */
+int64_t model_apply_event(struct model *m, const struct event *ev, bool *post_read);
 /* Sets the open thread's (and its account's) unread count. */
 void model_mark_read(struct model *m, int64_t thread_id, int64_t unread);
+/*
+ * A thread changed (an answer, an event): the open thread and the list
+ * follow; their unread counts change only when the thread carries one.
+ */
+void model_thread_update(struct model *m, const struct thread *t);
+/* Which list item a click on body row y (0 = the list's first row) hits; -1 for none. */
+long model_list_hit(const struct listpos *p, size_t n, int y, int per_item);
+/* Lays the screens out: side by side from m->wide columns, else the top one. Returns how many. */
+int model_panes(const struct model *m, int cols, struct pane *out);
+/* model-notify.c */
+/* Takes the Inbox+ items (owned now). */
+void model_notes_set(struct model *m, struct notification *v, size_t n);
+/* A new or bumped item (copied) goes to the top, replacing the thread's old one. */
+void model_note_upsert(struct model *m, const struct notification *n);
+/* Marks the item of this id read; false when there is none. */
+bool model_note_read(struct model *m, int64_t id);
+/* The thread was read to its end: so is its item (the server does the same). */
+void model_notes_thread_read(struct model *m, int64_t thread_id);
+size_t model_notes_unread(const struct model *m);
+struct notification *model_note_selected(struct model *m);
+/* Takes the ledger (moved: *l is left empty) when it belongs to the open thread. */
+void model_ledger_set(struct model *m, struct ledger *l);
 const char *model_template_name(const struct model *m, int64_t id);
 
 /* keymap.c */
@@ -399,8 +571,8 @@ const char *keymap_lookup(const char *mode, int key);
 const char *keymap_key_name(int key);
 /* Parses a key name; -1 when unknown. */
 int keymap_key_parse(const char *name);
-/* Reads bind lines from the config file; returns the number of errors. */
-int keymap_load(const char *path, char *err, size_t errlen);
+/* Applies a "bind MODE KEY ACTION" or "unbind MODE KEY" line, split in words; -1 with a reason. */
+int keymap_apply(char **words, int n, char *err, size_t errlen);
 /* Every binding, in table order, for the help screen. */
 const struct binding *keymap_bindings(size_t *n);
 
@@ -415,8 +587,8 @@ const struct action *action_find(const char *name);
 bool action_key(struct model *m, const char *mode, int key);
 /* Types text into whatever edits text on the current screen. */
 void action_text(struct model *m, const char *s, size_t n);
-/* Fetches what the current screen shows. */
-void action_refresh(struct model *m);
+/* Fetches what the current screen shows; accounts: the whole account list too. */
+void action_refresh(struct model *m, bool accounts);
 /* Saves the draft being typed, when it changed. */
 void action_save_draft(struct model *m);
 /* Sends everything in the outbox again. */
@@ -424,6 +596,8 @@ void action_flush_outbox(struct model *m);
 /* Opens the thread with this id from the thread list of the model, fetching messages. */
 void action_open_thread(struct model *m, const struct thread *t);
 void action_fetch_accounts(struct model *m);
+/* Fetches one account again (its unread count); nothing when it is not in the list. */
+void action_fetch_account(struct model *m, int64_t id);
 void action_fetch_threads(struct model *m);
 void action_post_read(struct model *m);
 /* action-compose.c */
@@ -448,8 +622,29 @@ void action_toggle_internal(struct model *m);
 void action_form_next(struct model *m);
 void action_form_prev(struct model *m);
 void action_form_enter(struct model *m);
+/* The form's reminders as "on:DAYS:COUNT" or "off:DAYS:COUNT" (drafts). Caller frees. */
+char *action_form_remind_spec(struct model *m);
 /* Restores text that could not be sent into the draft of its thread (0: the form). */
 void action_compose_restore(struct model *m, int64_t thread_id, const char *request_body);
+
+/* action-thread.c */
+size_t action_menu_count(void);
+/* The action name of menu item i, and its label. */
+const char *action_menu_item(struct model *m, size_t i, const char **label);
+void action_menu_open(struct model *m);
+void action_menu_pick(struct model *m);
+void action_resend(struct model *m);
+void action_archive(struct model *m);
+void action_ledger_toggle(struct model *m);
+void action_fetch_ledger(struct model *m);
+void action_reminders_open(struct model *m);
+void action_reminders_save(struct model *m);
+/* Space on a reminders switch (the dialog's, the new chat form's). */
+void action_toggle(struct model *m);
+void action_fetch_inbox(struct model *m);
+void action_inbox_open(struct model *m);
+/* Opens the selected Inbox+ item's thread and marks the item read. */
+void action_inbox_pick(struct model *m);
 
 /* result.c */
 /* Applies one finished job to the model, then frees it. */
@@ -462,19 +657,45 @@ int ui_main(const struct session *s);
 /* Leaves curses, runs $VISUAL/$EDITOR on text, returns the edited text (NULL on failure). */
 char *ui_run_editor(const char *text);
 /* Semantic styles the views draw with; ui.c maps them to colours or attributes. */
-enum ui_style { UI_NORMAL, UI_TITLE, UI_SELECTED, UI_BADGE, UI_INTERNAL, UI_DIVIDER, UI_DIM,
-	UI_LINK, UI_CODE, UI_HEADING, UI_QUOTE, UI_ERROR, UI_MARK, UI_AUTHOR, UI_FIELD,
+enum ui_style { UI_NORMAL, UI_TITLE, UI_SELECTED, UI_CURRENT, UI_BADGE, UI_INTERNAL, UI_DIVIDER,
+	UI_DIM, UI_LINK, UI_CODE, UI_HEADING, UI_QUOTE, UI_ERROR, UI_MARK, UI_AUTHOR, UI_FIELD,
 	UI_STYLE_COUNT };
+#define UI_STATUS_SHOW_MS 8000
 /* The curses attributes of a style (an attr_t, as int to keep curses out of this header). */
 int ui_style(enum ui_style s);
-/* Where the views want the terminal cursor; -1 hides it. */
+/* Where the views want the terminal cursor; -1 hides it. Ignored outside the focused pane. */
 void ui_cursor_at(int y, int x);
+/* Puts the terminal cursor where the focused view asked for it (or hides it). */
+void ui_cursor_show(void);
+/* The pane being drawn: views' columns count from x0; focused is the one keys go to. */
+void ui_pane(int x0, bool focused);
+bool ui_pane_focused(void);
+/* move() within the pane being drawn. */
+void ui_move(int y, int x);
+/* The style of a list's cursor row: selected in the focused pane, current elsewhere. */
+int ui_cursor_style(void);
 /* Draws s clipped to cols columns at the cursor; returns columns used. */
 int ui_put(const char *s, size_t len, int cols);
 /* Draws s padded or clipped to exactly cols columns. */
 void ui_put_pad(const char *s, int cols);
 /* A short human date for an RFC 3339 time ("14:05", "Mar 3"). */
 void ui_when(const char *rfc3339, char *out, size_t outlen);
+
+/* ui-mouse.c */
+/* Asks the terminal for clicks and the wheel. */
+void ui_mouse_start(void);
+/* Handles the KEY_MOUSE that get_wch() just returned. */
+void ui_mouse_event(struct model *m);
+
+/* ui-draw.c */
+/* Draws what is dirty and sends it to the terminal (one doupdate()). */
+void ui_draw(struct model *m);
+/* The key mode of the current screen ("accounts", "ask", ...). */
+const char *ui_draw_mode(struct model *m);
+/* Appends milestones ("draw", "thread N", ...) to this file after each draw (benchmarks). */
+void ui_draw_bench(const char *path);
+/* The key to show for action in mode (or global): a plain character when there is one. Static. */
+const char *ui_draw_key_for(const char *mode, const char *action);
 
 /* views: each draws the body rows [top, top+rows) of the screen */
 struct view {
@@ -483,11 +704,15 @@ struct view {
 	const char *(*mode_of)(struct model *m);   /* NULL: mode is fixed */
 };
 extern const struct view view_accounts, view_threads, view_thread, view_compose, view_newchat,
-    view_help;
+    view_help, view_inbox, view_menu, view_reminders;
 /* view-thread.c: draws the thread's messages into rows, bottom-aligned. */
 void view_thread_draw_messages(struct model *m, int top, int rows, int cols);
+/* One line on a thread's reminders ("reminders every 3 days: 1 of 2 sent, next Mar 5"). */
+void view_thread_reminders(const struct thread *t, char *out, size_t len);
 /* view-accounts.c */
 const char *view_accounts_mode(struct model *m);
+/* view-menu.c: which menu item is at body row y, column x; -1 for none. */
+long view_menu_hit(struct model *m, int y, int x);
 /* view-compose.c */
 void view_compose_draw_editor(struct edit *e, int top, int rows, int cols, bool focus);
 

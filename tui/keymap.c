@@ -1,8 +1,9 @@
 /*
  * keymap.c -- the one table of key bindings: {mode, key, action}. The input
  * code looks keys up here, the help screen lists it, and the config file
- * ($XDG_CONFIG_HOME/folio/config) changes it with `bind MODE KEY ACTION`
- * and `unbind MODE KEY` lines. Actions themselves live in action.c.
+ * ($XDG_CONFIG_HOME/folio/config, read by options.c) changes it with
+ * `bind MODE KEY ACTION` and `unbind MODE KEY` lines. Actions themselves
+ * live in action.c.
  */
 #include "folio.h"
 #include "mem.h"
@@ -26,6 +27,7 @@ static const struct binding keymap_defaults[] = {
 	{ "global", 'q', "back" }, { "global", 'Q', "quit" },
 	{ "global", '?', "help" }, { "global", 'n', "new-chat" },
 	{ "global", CTRL('l'), "redraw" }, { "global", 'R', "refresh" },
+	{ "global", 'I', "inbox" },
 	{ "accounts", '\n', "open" }, { "accounts", K(KEY_RIGHT), "open" },
 	{ "accounts", '/', "filter" }, { "accounts", 's', "sort" },
 	{ "accounts", ' ', "mark" }, { "accounts", 'U', "unread-view" },
@@ -38,7 +40,20 @@ static const struct binding keymap_defaults[] = {
 	{ "threads", 'U', "unread-view" },
 	{ "thread", 'r', "reply" }, { "thread", 'i', "note" }, { "thread", 'e', "edit-reply" },
 	{ "thread", 'u', "mark-unread" }, { "thread", K(KEY_LEFT), "back" },
-	{ "thread", ' ', "page-down" },
+	{ "thread", ' ', "page-down" }, { "thread", 'a', "actions" }, { "thread", 'l', "ledger" },
+	{ "inbox", '\n', "open" }, { "inbox", K(KEY_RIGHT), "open" },
+	{ "inbox", K(KEY_LEFT), "back" },
+	{ "menu", 'j', "down" }, { "menu", K(KEY_DOWN), "down" },
+	{ "menu", 'k', "up" }, { "menu", K(KEY_UP), "up" },
+	{ "menu", '\n', "pick" }, { "menu", 27, "back" }, { "menu", 'q', "back" },
+	{ "menu", 's', "resend" }, { "menu", 'a', "archive" }, { "menu", 'm', "reminders" },
+	{ "menu", 'l', "ledger" },
+	{ "reminders", '\t', "next-field" }, { "reminders", K(KEY_DOWN), "next-field" },
+	{ "reminders", K(KEY_BTAB), "prev-field" }, { "reminders", K(KEY_UP), "prev-field" },
+	{ "reminders", ' ', "toggle" }, { "reminders", '\n', "save" },
+	{ "reminders", 27, "back" }, { "reminders", 'q', "back" },
+	{ "reminders", K(KEY_BACKSPACE), "backspace" }, { "reminders", K(KEY_DC), "delete" },
+	{ "reminders", K(KEY_LEFT), "left" }, { "reminders", K(KEY_RIGHT), "right" },
 	{ "compose", '\n', "newline" }, { "compose", CTRL('d'), "send" },
 	{ "compose", 27, "leave" }, { "compose", CTRL('t'), "toggle-internal" },
 	{ "compose", CTRL('x'), "editor" },
@@ -86,7 +101,7 @@ static bool
 keymap_has_global(const char *mode)
 {
 	return strcmp(mode, "accounts") == 0 || strcmp(mode, "threads") == 0 ||
-	    strcmp(mode, "thread") == 0 || strcmp(mode, "help") == 0;
+	    strcmp(mode, "thread") == 0 || strcmp(mode, "help") == 0 || strcmp(mode, "inbox") == 0;
 }
 
 static struct binding *
@@ -196,20 +211,15 @@ keymap_set(const char *mode, int key, const char *action)
 }
 
 static const char *keymap_modes[] = { "global", "accounts", "filter", "threads", "thread",
-	"compose", "newchat", "ask", "help", NULL };
+	"compose", "newchat", "ask", "help", "inbox", "menu", "reminders", NULL };
 
-/* Applies one config line; returns -1 with a reason on a bad one. */
-static int
-keymap_line(char *line, char *err, size_t errlen)
+int
+keymap_apply(char **words, int n, char *err, size_t errlen)
 {
-	char *words[4], *save = NULL, *w;
 	const struct action *a = NULL;
-	int n = 0, key, i;
+	int key, i;
 
-	for (w = strtok_r(line, " \t\r\n", &save); w && n < 4; w = strtok_r(NULL, " \t\r\n", &save))
-		words[n++] = w;
-	if (n == 0 || words[0][0] == '#')
-		return 0;
+	keymap_init();
 	for (i = 0; n >= 2 && keymap_modes[i] && strcmp(keymap_modes[i], words[1]) != 0; i++)
 		;
 	if (n < 3 || keymap_modes[i] == NULL || (key = keymap_key_parse(words[2])) < 0) {
@@ -226,26 +236,4 @@ keymap_line(char *line, char *err, size_t errlen)
 	}
 	keymap_set(keymap_modes[i], key, a->name);
 	return 0;
-}
-
-int
-keymap_load(const char *path, char *err, size_t errlen)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	int errors = 0, lineno = 0;
-	char why[200];
-	FILE *fp;
-
-	keymap_init();
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (getline(&line, &cap, fp) >= 0) {
-		lineno++;
-		if (keymap_line(line, why, sizeof why) != 0 && errors++ == 0)
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-	}
-	free(line);
-	fclose(fp);
-	return errors;
 }

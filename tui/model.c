@@ -24,9 +24,40 @@ model_init(struct model *m)
 	m->depth = 1;
 	m->dirty = DIRTY_ALL;
 	m->accounts_loading = true;
+	m->wide = 160;
 	edit_init(&m->compose);
 	for (i = 0; i < FORM_FIELDS; i++)
 		edit_init(&m->form[i]);
+	for (i = 0; i < REM_FIELDS; i++)
+		edit_init(&m->rem[i]);
+}
+
+int
+model_remind_parse(const char *spec, bool *on, long *days, long *count)
+{
+	const char *p = spec;
+	char *end;
+
+	*on = false;
+	*days = REMIND_DAYS_DEFAULT;
+	*count = REMIND_COUNT_DEFAULT;
+	if (spec == NULL || *spec == '\0' || strcasecmp(spec, "off") == 0 ||
+	    strcasecmp(spec, "no") == 0)
+		return 0;
+	if (strncasecmp(p, "off:", 4) == 0)
+		p += 4;
+	else if (strncasecmp(p, "on", 2) == 0 && (p[2] == '\0' || p[2] == ':'))
+		*on = true, p += p[2] ? 3 : 2;
+	else
+		*on = true; /* a bare DAYS:COUNT switches them on */
+	if (*p == '\0')
+		return 0;
+	*days = strtol(p, &end, 10);
+	if (*end == ':')
+		*count = strtol(end + 1, &end, 10);
+	if (*end != '\0' || *days < 1 || *days > 365 || *count < 1 || *count > 100)
+		return -1;
+	return 0;
 }
 
 static void
@@ -62,6 +93,9 @@ model_free(struct model *m)
 	for (i = 0; i < m->naccounts; i++)
 		account_clear(&m->accounts[i]);
 	free(m->accounts);
+	for (i = 0; i < m->nstage; i++)
+		account_clear(&m->acc_stage[i]);
+	free(m->acc_stage);
 	free(m->shown);
 	buf_free(&m->filter);
 	model_clear_threads(m);
@@ -73,6 +107,10 @@ model_free(struct model *m)
 	for (i = 0; i < m->ntemplates; i++)
 		template_clear(&m->templates[i]);
 	free(m->templates);
+	for (f = 0; f < REM_FIELDS; f++)
+		edit_free(&m->rem[f]);
+	model_notes_set(m, NULL, 0);
+	ledger_clear(&m->ledger);
 	free(m->me_name);
 	memset(m, 0, sizeof *m);
 }
@@ -229,6 +267,65 @@ model_accounts_set(struct model *m, struct account *v, size_t n, bool append)
 	model_accounts_refilter(m);
 }
 
+/* Moves the marks of the old list onto the new one, then swaps the new one in. */
+static void
+model_accounts_swap(struct model *m)
+{
+	struct account *old;
+	size_t i;
+
+	for (i = 0; i < m->nstage; i++)
+		if ((old = model_account_find(m, m->acc_stage[i].id)) != NULL)
+			m->acc_stage[i].marked = old->marked;
+	for (i = 0; i < m->naccounts; i++)
+		account_clear(&m->accounts[i]);
+	free(m->accounts);
+	m->accounts = m->acc_stage;
+	m->naccounts = m->accounts_cap = m->nstage;
+	m->acc_stage = NULL;
+	m->nstage = 0;
+	m->staging = false;
+	m->accounts_loading = false;
+	model_accounts_refilter(m);
+}
+
+void
+model_accounts_page(struct model *m, struct account *v, size_t n, bool first, bool last)
+{
+	size_t i;
+
+	if (first)
+		m->staging = m->naccounts > 0;
+	if (!m->staging) {
+		model_accounts_set(m, v, n, !first);
+		return;
+	}
+	if (first) {
+		for (i = 0; i < m->nstage; i++)
+			account_clear(&m->acc_stage[i]);
+		m->nstage = 0;
+	}
+	m->acc_stage = xrealloc(m->acc_stage, (m->nstage + n + 1) * sizeof *m->acc_stage);
+	memcpy(m->acc_stage + m->nstage, v, n * sizeof *v);
+	m->nstage += n;
+	free(v);
+	if (last)
+		model_accounts_swap(m);
+}
+
+void
+model_account_update(struct model *m, const struct account *a)
+{
+	struct account *old = model_account_find(m, a->id);
+
+	if (old == NULL)
+		return;
+	old->unread = a->unread;
+	free(old->last_activity);
+	old->last_activity = a->last_activity ? xstrdup(a->last_activity) : NULL;
+	model_accounts_refilter(m);
+}
+
 struct account *
 model_account_find(struct model *m, int64_t id)
 {
@@ -300,6 +397,8 @@ model_thread_selected(struct model *m)
 void
 model_thread_open(struct model *m, const struct thread *t)
 {
+	if (m->ledger.thread_id != t->id)
+		ledger_clear(&m->ledger);
 	thread_clear(&m->thread);
 	thread_copy(&m->thread, t);
 	model_clear_messages(m);
@@ -430,6 +529,8 @@ model_mark_read(struct model *m, int64_t thread_id, int64_t unread)
 		if (a->unread < 0)
 			a->unread = 0;
 	}
+	if (unread == 0)
+		model_notes_thread_read(m, thread_id);
 	m->dirty |= DIRTY_BODY;
 }
 
@@ -442,8 +543,11 @@ model_thread_upsert(struct model *m, const struct thread *t)
 	    t->account_id == m->account_id && t->archived == m->archived_view;
 
 	if (old != NULL) {
+		int64_t unread = old->unread;
 		thread_clear(old);
 		thread_copy(old, t);
+		if (!t->has_unread)
+			old->unread = unread;
 		return true;
 	}
 	if (!belongs || (m->account_id == 0 && !m->unread_view))
@@ -511,32 +615,101 @@ model_event_message(struct model *m, const struct event *ev, bool *post_read)
 	m->dirty |= DIRTY_BODY;
 }
 
-bool
+void
+model_thread_update(struct model *m, const struct thread *t)
+{
+	int64_t unread = m->thread.unread;
+	size_t i;
+
+	if (t->has_unread && (model_thread_find(m, t->id) != NULL || m->thread.id == t->id))
+		model_mark_read(m, t->id, t->unread);
+	model_thread_upsert(m, t);
+	/* A thread that left the view (archived, reopened) leaves the list. */
+	for (i = 0; !m->unread_view && i < m->nthreads; i++) {
+		if (m->threads[i].id == t->id && m->threads[i].archived != m->archived_view) {
+			thread_clear(&m->threads[i]);
+			memmove(m->threads + i, m->threads + i + 1,
+			    (m->nthreads - i - 1) * sizeof *m->threads);
+			m->nthreads--;
+			if (m->thr_pos.sel > 0 && m->thr_pos.sel >= m->nthreads)
+				m->thr_pos.sel--;
+			break;
+		}
+	}
+	if (m->thread.id == t->id) {
+		thread_clear(&m->thread);
+		thread_copy(&m->thread, t);
+		if (!t->has_unread)
+			m->thread.unread = unread;
+	}
+	m->dirty |= DIRTY_ALL;
+}
+
+int64_t
 model_apply_event(struct model *m, const struct event *ev, bool *post_read)
 {
-	struct thread *known;
-	bool refetch = false;
+	int64_t refetch = 0;
 
 	*post_read = false;
 	if (ev->id <= m->last_event)
-		return false; /* seen already: a replay after a resume */
+		return 0; /* seen already: a replay after a resume */
 	m->last_event = ev->id;
 	if (strcmp(ev->type, "message.created") == 0 && ev->has_message) {
 		model_event_message(m, ev, post_read);
-	} else if (strncmp(ev->type, "thread.", 7) == 0 && ev->has_thread) {
-		known = model_thread_find(m, ev->thread.id);
-		if (known != NULL || m->thread.id == ev->thread.id)
-			model_mark_read(m, ev->thread.id, ev->thread.unread);
+	} else if (strcmp(ev->type, "thread.read") == 0 && ev->has_unread) {
+		/* Our marker moved, here or elsewhere: a known thread gives the change. */
+		if (model_thread_find(m, ev->thread_id) != NULL || m->thread.id == ev->thread_id)
+			model_mark_read(m, ev->thread_id, ev->unread);
 		else
-			refetch = true; /* the account's count moved by an amount we cannot know */
-		model_thread_upsert(m, &ev->thread);
-		if (m->thread.id == ev->thread.id) {
-			thread_clear(&m->thread);
-			thread_copy(&m->thread, &ev->thread);
-		}
-		m->dirty |= DIRTY_ALL;
+			refetch = ev->account_id;
+	} else if (strncmp(ev->type, "thread.", 7) == 0 && ev->has_thread) {
+		if (ev->thread.has_unread && model_thread_find(m, ev->thread.id) == NULL &&
+		    m->thread.id != ev->thread.id)
+			refetch = ev->thread.account_id; /* its count moved by an unknown amount */
+		model_thread_update(m, &ev->thread);
+	} else if (strcmp(ev->type, "notification.created") == 0 && ev->has_note) {
+		model_note_upsert(m, &ev->note);
 	}
 	return refetch;
+}
+
+long
+model_list_hit(const struct listpos *p, size_t n, int y, int per_item)
+{
+	size_t i;
+
+	if (y < 0 || per_item < 1)
+		return -1;
+	i = p->top + (size_t)(y / per_item);
+	return i < n ? (long)i : -1;
+}
+
+/*
+ * Wide: accounts | threads (or Inbox+) | thread, whichever of them the user
+ * is on; the thread pane gets what is left, at least 60 columns. Any other
+ * screen (help, forms, dialogs over a thread) keeps the whole width.
+ */
+int
+model_panes(const struct model *m, int cols, struct pane *out)
+{
+	enum screen_id top = model_screen(m), mid = SCR_THREADS;
+	int a, b, i;
+
+	for (i = 0; i < m->depth; i++)
+		if (m->stack[i] == SCR_INBOX)
+			mid = SCR_INBOX;
+	if (m->wide <= 0 || cols < m->wide || (top != SCR_ACCOUNTS && top != SCR_THREADS &&
+	    top != SCR_THREAD && top != SCR_COMPOSE && top != SCR_INBOX)) {
+		out[0] = (struct pane){ top, 0, cols };
+		return 1;
+	}
+	a = cols / 5 < 28 ? 28 : cols / 5 > 44 ? 44 : cols / 5;
+	b = cols * 3 / 10 < 40 ? 40 : cols * 3 / 10 > 60 ? 60 : cols * 3 / 10;
+	out[0] = (struct pane){ SCR_ACCOUNTS, 0, a };
+	out[1] = (struct pane){ mid, a + 1, b };
+	out[2] = (struct pane){ top == SCR_COMPOSE ? SCR_COMPOSE : SCR_THREAD, a + b + 2,
+		cols - a - b - 2 };
+	return 3;
 }
 
 const char *

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define OUTBOX_RETRY_MS 10000
 
@@ -81,22 +82,48 @@ result_accounts(struct model *m, struct job *j, struct json_object *o)
 	char *esc, path[256];
 	struct job *more;
 
+	if (j->b != m->accounts_gen)
+		return;
 	items = decode_items(o, &next);
 	len = items ? json_object_array_length(items) : 0;
 	v = xcalloc(len ? len : 1, sizeof *v);
 	for (i = 0; i < len; i++)
 		if (decode_account(json_object_array_get_idx(items, i), &v[n]) == 0)
 			n++;
-	model_accounts_set(m, v, n, j->a > 0);
-	if (next != NULL && len > 0) {
+	m->accounts_paging = next != NULL && len > 0;
+	model_accounts_page(m, v, n, j->a == 0, !m->accounts_paging);
+	if (m->accounts_paging) {
 		/* Show the first page now; the rest arrives page by page. */
 		esc = http_escape(next);
 		snprintf(path, sizeof path, "/api/v1/accounts?limit=200&cursor=%s", esc);
 		free(esc);
 		more = job_create(JOB_ACCOUNTS, "GET", path, NULL);
 		more->a = 1;
+		more->b = j->b;
 		net_submit(more);
 	}
+}
+
+static void
+result_account(struct model *m, struct job *j, struct json_object *o)
+{
+	struct account a;
+
+	if (decode_account(o, &a) != 0)
+		return;
+	model_account_update(m, &a);
+	account_clear(&a);
+}
+
+static void
+result_thread(struct model *m, struct job *j, struct json_object *o)
+{
+	struct thread t;
+
+	if (decode_thread(o, &t) != 0)
+		return;
+	model_thread_update(m, &t);
+	thread_clear(&t);
 }
 
 static void
@@ -188,6 +215,61 @@ result_read(struct model *m, struct job *j, struct json_object *o)
 }
 
 static void
+result_inbox(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *items;
+	struct notification *v;
+	const char *next;
+	size_t i, n = 0, len;
+
+	items = decode_items(o, &next);
+	len = items ? json_object_array_length(items) : 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
+	for (i = 0; i < len; i++)
+		if (decode_notification(json_object_array_get_idx(items, i), &v[n]) == 0)
+			n++;
+	model_notes_set(m, v, n);
+}
+
+static void
+result_ledger(struct model *m, struct job *j, struct json_object *o)
+{
+	struct ledger l;
+
+	if (decode_ledger(o, &l) == 0)
+		model_ledger_set(m, &l);
+}
+
+/* A thread changed at our request: archived, reopened, reminders; j->tag says what was asked. */
+static void
+result_patch(struct model *m, struct job *j, struct json_object *o)
+{
+	struct thread t;
+
+	if (decode_thread(o, &t) != 0)
+		return;
+	model_thread_update(m, &t);
+	if (j->kind == JOB_RESEND)
+		model_set_status(m, ui_now_ms(), "the reminder was mailed again");
+	else if (j->tag != NULL)
+		model_set_status(m, ui_now_ms(), "%s", j->tag);
+	if (m->thread.id == t.id && m->me_staff)
+		action_fetch_ledger(m);
+	thread_clear(&t);
+}
+
+/* 409 nothing_to_remind is an answer, not a fault: say it plainly. */
+static void
+result_resend_failed(struct model *m, struct job *j)
+{
+	if (j->status == 409 && j->reply && strstr(j->reply, "nothing_to_remind"))
+		model_set_status(m, ui_now_ms(),
+		    "nothing to remind: the last message is the client's");
+	else
+		result_fail(m, j, "resend");
+}
+
+static void
 result_templates(struct model *m, struct job *j, struct json_object *o)
 {
 	struct json_object *items;
@@ -203,6 +285,9 @@ result_templates(struct model *m, struct job *j, struct json_object *o)
 	for (i = 0; i < len; i++)
 		if (decode_template(json_object_array_get_idx(items, i), &m->templates[m->ntemplates]) == 0)
 			m->ntemplates++;
+	for (i = 0; m->form_template < 0 && i < m->ntemplates; i++)
+		if (strcasecmp(m->templates[i].name, buf_str(&m->form[FORM_TEMPLATE].text)) == 0)
+			m->form_template = m->templates[i].id;
 	m->dirty |= DIRTY_BODY;
 }
 
@@ -280,13 +365,16 @@ result_event(struct model *m, struct job *j)
 {
 	bool post_read;
 	struct event ev;
+	int64_t account;
 
 	if (decode_event(j->reply, &ev) != 0) {
 		log_warn("event stream: unreadable frame");
 		return;
 	}
-	if (model_apply_event(m, &ev, &post_read) && m->accounts_refresh_at == 0)
-		m->accounts_refresh_at = ui_now_ms() + 300;
+	if ((account = model_apply_event(m, &ev, &post_read)) != 0)
+		action_fetch_account(m, account);
+	if (ev.has_note && model_screen(m) != SCR_INBOX)
+		m->dirty |= DIRTY_ALL; /* the title counts unread items */
 	if (post_read)
 		action_post_read(m);
 	if (j->b) {
@@ -300,16 +388,16 @@ static void
 result_stream(struct model *m, struct job *j)
 {
 	m->stream = (int)j->a;
+	m->polling = j->tag != NULL && strcmp(j->tag, "poll") == 0;
 	m->dirty |= DIRTY_STATUS;
 	if (j->a == STREAM_UP) {
 		m->replayed = 0;
 		/* Without a resume point, anything between our fetch and now is only on the server. */
 		if (!j->b)
-			action_refresh(m);
+			action_refresh(m, !m->accounts_loading && !m->accounts_paging);
 		action_flush_outbox(m);
 	} else if (j->a == STREAM_RESYNC) {
-		action_fetch_accounts(m);
-		action_refresh(m);
+		action_refresh(m, true);
 		model_set_status(m, ui_now_ms(), "events were lost: everything fetched again");
 	} else if (j->a == STREAM_UNAUTHORIZED) {
 		m->session_dead = true;
@@ -321,19 +409,47 @@ typedef void (*result_fn)(struct model *, struct job *, struct json_object *);
 
 static const struct {
 	result_fn fn;
+	void (*fail)(struct model *, struct job *);  /* NULL: say why in the status line */
 	const char *what;
 } result_handlers[JOB_KIND_COUNT] = {
-	[JOB_ME] = { result_me, "who am I" },
-	[JOB_ACCOUNTS] = { result_accounts, "accounts" },
-	[JOB_THREADS] = { result_threads, "threads" },
-	[JOB_THREAD] = { NULL, "thread" },
-	[JOB_MESSAGES] = { result_messages, "messages" },
-	[JOB_OLDER] = { result_older, "older messages" },
-	[JOB_READ] = { result_read, "read marker" },
-	[JOB_SEND] = { result_sent, "send" },
-	[JOB_CREATE] = { result_sent, "new chat" },
-	[JOB_TEMPLATES] = { result_templates, "templates" },
+	[JOB_ME] = { result_me, NULL, "who am I" },
+	[JOB_ACCOUNTS] = { result_accounts, NULL, "accounts" },
+	[JOB_ACCOUNT] = { result_account, NULL, "account" },
+	[JOB_THREADS] = { result_threads, NULL, "threads" },
+	[JOB_THREAD] = { result_thread, NULL, "thread" },
+	[JOB_MESSAGES] = { result_messages, NULL, "messages" },
+	[JOB_OLDER] = { result_older, NULL, "older messages" },
+	[JOB_READ] = { result_read, NULL, "read marker" },
+	[JOB_SEND] = { result_sent, NULL, "send" },
+	[JOB_CREATE] = { result_sent, NULL, "new chat" },
+	[JOB_TEMPLATES] = { result_templates, NULL, "templates" },
+	[JOB_INBOX] = { result_inbox, NULL, "Inbox+" },
+	[JOB_NOTE_READ] = { NULL, NULL, "notification" },
+	[JOB_LEDGER] = { result_ledger, NULL, "reminder ledger" },
+	[JOB_RESEND] = { result_patch, result_resend_failed, "resend" },
+	[JOB_PATCH] = { result_patch, NULL, "change" },
 };
+
+/* A request that did not succeed: whatever waited for it stops waiting. */
+static void
+result_failed(struct model *m, struct job *j)
+{
+	if (j->kind == JOB_ACCOUNTS && j->b == m->accounts_gen)
+		m->accounts_loading = m->accounts_paging = m->staging = false;
+	if (j->kind == JOB_THREADS)
+		m->threads_loading = false;
+	if (j->kind == JOB_MESSAGES)
+		m->msgs_loading = false;
+	if (j->kind == JOB_OLDER)
+		m->loading_older = false;
+	if (j->kind == JOB_INBOX)
+		m->notes_loading = false;
+	if (result_handlers[j->kind].fail != NULL)
+		result_handlers[j->kind].fail(m, j);
+	else
+		result_fail(m, j, result_handlers[j->kind].what);
+	m->dirty |= DIRTY_ALL;
+}
 
 void
 result_apply(struct model *m, struct job *j)
@@ -349,16 +465,7 @@ result_apply(struct model *m, struct job *j)
 		result_sent(m, j, o);
 		json_object_put(o);
 	} else if (!result_ok(j)) {
-		if (j->kind == JOB_ACCOUNTS)
-			m->accounts_loading = false;
-		if (j->kind == JOB_THREADS)
-			m->threads_loading = false;
-		if (j->kind == JOB_MESSAGES)
-			m->msgs_loading = false;
-		if (j->kind == JOB_OLDER)
-			m->loading_older = false;
-		result_fail(m, j, result_handlers[j->kind].what);
-		m->dirty |= DIRTY_ALL;
+		result_failed(m, j);
 	} else if (result_handlers[j->kind].fn != NULL) {
 		o = result_json(j);
 		result_handlers[j->kind].fn(m, j, o);

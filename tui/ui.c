@@ -1,9 +1,9 @@
 /*
- * ui.c -- the interactive client's loop: curses set-up, one poll() over the
- * terminal and the network queue, keys to actions, timers (draft saving,
- * retries), and drawing: title, the current view, status and key hints,
- * then one doupdate() per pass. curses sends only the cells that changed,
- * so a new message costs a few lines over a slow link.
+ * ui.c -- the interactive client's loop: curses set-up (colours: 256, 8 or
+ * none), one poll() over the terminal and the network queue, keys to
+ * actions (clicks go to ui-mouse.c), timers (draft saving, retries), and
+ * the helpers views draw with: styles, text clipped to a width, the pane
+ * being drawn. ui-draw.c draws a pass and calls the one doupdate().
  */
 #include "folio.h"
 #include "mem.h"
@@ -21,20 +21,15 @@
 #include <unistd.h>
 
 #define DRAFT_DEBOUNCE_MS 300
-#define STATUS_SHOW_MS 8000
 #define KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define KEY_PASTE_FINISH (KEY_MAX + 2)
-
-static const struct view *ui_views[SCR_COUNT] = {
-	[SCR_ACCOUNTS] = &view_accounts, [SCR_THREADS] = &view_threads,
-	[SCR_THREAD] = &view_thread, [SCR_COMPOSE] = &view_compose,
-	[SCR_NEWCHAT] = &view_newchat, [SCR_HELP] = &view_help,
-};
 
 static struct model ui_model;
 static volatile sig_atomic_t ui_signalled;
 static int ui_styles[UI_STYLE_COUNT];
 static int ui_cy = -1, ui_cx = -1;
+static int ui_x0;           /* the left column of the pane being drawn */
+static bool ui_focused = true;
 static bool ui_pasting;
 static struct buf ui_paste;
 
@@ -54,45 +49,100 @@ ui_style(enum ui_style s)
 }
 
 void
-ui_cursor_at(int y, int x)
+ui_pane(int x0, bool focused)
 {
-	ui_cy = y;
-	ui_cx = x;
+	ui_x0 = x0;
+	ui_focused = focused;
 }
 
-/* Colours when the terminal has them and NO_COLOR is unset; attributes otherwise. */
+bool
+ui_pane_focused(void)
+{
+	return ui_focused;
+}
+
+int
+ui_cursor_style(void)
+{
+	return ui_styles[ui_focused ? UI_SELECTED : UI_CURRENT];
+}
+
+void
+ui_move(int y, int x)
+{
+	move(y, ui_x0 + x);
+}
+
+void
+ui_cursor_at(int y, int x)
+{
+	if (!ui_focused)
+		return; /* only the pane with the focus has a cursor */
+	ui_cy = y;
+	ui_cx = y < 0 ? -1 : ui_x0 + x;
+}
+
+void
+ui_cursor_show(void)
+{
+	if (ui_cy >= 0) {
+		curs_set(1);
+		move(ui_cy, ui_cx);
+	} else {
+		curs_set(0);
+		move(LINES - 1, COLS - 1);
+	}
+}
+
+/* How many colours to use: the option, the terminal, and NO_COLOR decide. */
+static int
+ui_colours(void)
+{
+	const char *want = options_get("colours");
+
+	if (getenv("NO_COLOR") != NULL || strcmp(want, "off") == 0 || !has_colors())
+		return 0;
+	start_color();
+	use_default_colors();
+	return COLORS >= 256 && strcmp(want, "8") != 0 ? 256 : 8;
+}
+
+/*
+ * The styles as colour pairs (256 or 8 colours) or, without colours, as
+ * attributes alone. -1 is the terminal's own colour.
+ */
 static void
 ui_init_styles(void)
 {
 	static const struct {
 		enum ui_style s;
-		short fg, bg;
-		int attr, mono;
+		short fg, bg, fg256, bg256;
+		int attr, attr256, mono;
 	} table[] = {
-		{ UI_TITLE, COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE },
-		{ UI_SELECTED, -1, -1, A_REVERSE, A_REVERSE },
-		{ UI_BADGE, COLOR_RED, -1, A_BOLD, A_BOLD },
-		{ UI_INTERNAL, COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_UNDERLINE },
-		{ UI_DIVIDER, COLOR_RED, -1, A_BOLD, A_BOLD },
-		{ UI_DIM, -1, -1, A_DIM, A_DIM },
-		{ UI_LINK, COLOR_CYAN, -1, A_UNDERLINE, A_UNDERLINE },
-		{ UI_CODE, COLOR_GREEN, -1, 0, A_DIM },
-		{ UI_HEADING, -1, -1, A_BOLD | A_UNDERLINE, A_BOLD | A_UNDERLINE },
-		{ UI_QUOTE, -1, -1, A_DIM, A_DIM },
-		{ UI_ERROR, COLOR_RED, -1, A_BOLD, A_BOLD },
-		{ UI_MARK, COLOR_MAGENTA, -1, A_BOLD, A_BOLD },
-		{ UI_AUTHOR, -1, -1, A_BOLD, A_BOLD },
-		{ UI_FIELD, -1, -1, A_UNDERLINE, A_UNDERLINE },
+		{ UI_TITLE, COLOR_WHITE, COLOR_BLUE, 255, 24, A_BOLD, A_BOLD, A_REVERSE },
+		{ UI_SELECTED, -1, -1, 16, 153, A_REVERSE, 0, A_REVERSE },
+		{ UI_CURRENT, -1, -1, -1, 238, A_UNDERLINE, 0, A_UNDERLINE },
+		{ UI_BADGE, COLOR_RED, -1, 196, -1, A_BOLD, A_BOLD, A_BOLD },
+		{ UI_INTERNAL, COLOR_YELLOW, -1, 214, -1, A_BOLD, A_BOLD, A_BOLD | A_UNDERLINE },
+		{ UI_DIVIDER, COLOR_RED, -1, 203, -1, A_BOLD, A_BOLD, A_BOLD },
+		{ UI_DIM, -1, -1, 245, -1, A_DIM, 0, A_DIM },
+		{ UI_LINK, COLOR_CYAN, -1, 39, -1, A_UNDERLINE, A_UNDERLINE, A_UNDERLINE },
+		{ UI_CODE, COLOR_GREEN, -1, 114, -1, 0, 0, A_DIM },
+		{ UI_HEADING, -1, -1, 75, -1, A_BOLD | A_UNDERLINE, A_BOLD, A_BOLD | A_UNDERLINE },
+		{ UI_QUOTE, -1, -1, 244, -1, A_DIM, 0, A_DIM },
+		{ UI_ERROR, COLOR_RED, -1, 196, -1, A_BOLD, A_BOLD, A_BOLD },
+		{ UI_MARK, COLOR_MAGENTA, -1, 170, -1, A_BOLD, A_BOLD, A_BOLD },
+		{ UI_AUTHOR, -1, -1, 153, -1, A_BOLD, A_BOLD, A_BOLD },
+		{ UI_FIELD, -1, -1, -1, 236, A_UNDERLINE, 0, A_UNDERLINE },
 	};
-	bool color = has_colors() && getenv("NO_COLOR") == NULL;
+	int colours = ui_colours();
 	size_t i;
 
-	if (color) {
-		start_color();
-		use_default_colors();
-	}
 	for (i = 0; i < sizeof table / sizeof table[0]; i++) {
-		if (color) {
+		if (colours == 256) {
+			init_pair((short)(i + 1), table[i].fg256, table[i].bg256);
+			ui_styles[table[i].s] = (int)(COLOR_PAIR(i + 1) | (attr_t)table[i].attr256);
+		} else if (colours == 8) {
 			init_pair((short)(i + 1), table[i].fg, table[i].bg);
 			ui_styles[table[i].s] = (int)(COLOR_PAIR(i + 1) | (attr_t)table[i].attr);
 		} else {
@@ -163,170 +213,6 @@ ui_when(const char *t, char *out, size_t outlen)
 		snprintf(out, outlen, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-static const char *
-ui_mode(struct model *m)
-{
-	const struct view *v = ui_views[model_screen(m)];
-
-	return v->mode_of ? v->mode_of(m) : v->mode;
-}
-
-static void
-ui_draw_title(struct model *m)
-{
-	struct account *a = model_account_find(m, m->account_id);
-	char title[512];
-
-	switch (model_screen(m)) {
-	case SCR_ACCOUNTS:
-		snprintf(title, sizeof title, " Folio | Accounts (%zu)", m->nshown);
-		break;
-	case SCR_THREADS:
-		snprintf(title, sizeof title, " Folio | %s | %s threads", m->unread_view ? "Unread" :
-		    a ? a->name : "?", m->archived_view ? "archived" : "open");
-		break;
-	case SCR_HELP:
-		snprintf(title, sizeof title, " Folio | Help");
-		break;
-	case SCR_NEWCHAT:
-		snprintf(title, sizeof title, " Folio | New chat");
-		break;
-	default:
-		snprintf(title, sizeof title, " Folio | %s | %s", a ? a->name : "?", m->thread.subject ?
-		    m->thread.subject : "");
-		break;
-	}
-	move(0, 0);
-	attrset((attr_t)ui_style(UI_TITLE));
-	ui_put_pad(title, COLS);
-	attrset(A_NORMAL);
-}
-
-/* The status line: connection, queue, and the last message. */
-static void
-ui_draw_status(struct model *m)
-{
-	static const char *states[] = { "events off", "connecting", "live", "offline, retrying",
-		"resyncing", "logged out" };
-	char left[128], *p = left;
-	int used;
-
-	p += snprintf(left, sizeof left, "[%s]", m->session_dead ? "logged out" : states[m->stream]);
-	if (m->queued > 0)
-		snprintf(p, sizeof left - (size_t)(p - left), " [%zu queued]", m->queued);
-	move(LINES - 2, 0);
-	attrset((attr_t)ui_style(m->stream == STREAM_UP ? UI_DIM : UI_ERROR));
-	used = ui_put(left, strlen(left), COLS);
-	attrset(A_NORMAL);
-	if (m->status[0] && ui_now_ms() - m->status_ms < STATUS_SHOW_MS && used + 2 < COLS) {
-		addstr("  ");
-		used += 2 + ui_put(m->status, strlen(m->status), COLS - used - 2);
-	}
-	clrtoeol();
-}
-
-/*
- * The key bound to action in mode (or global) for the hint line: a plain
- * character when there is one (q rather than Left), else the first.
- */
-static const char *
-ui_key_for(const char *mode, const char *action)
-{
-	const struct binding *b;
-	const char *bound;
-	int pass, found = -1;
-	size_t n, i;
-
-	b = keymap_bindings(&n);
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < n; i++) {
-			if (b[i].action == NULL || strcmp(b[i].action, action) != 0 ||
-			    strcmp(b[i].mode, pass == 0 ? mode : "global") != 0)
-				continue;
-			bound = keymap_lookup(mode, b[i].key); /* a list key may be overridden */
-			if (bound == NULL || strcmp(bound, action) != 0)
-				continue;
-			if (b[i].key > ' ' && b[i].key < 0x7f)
-				return keymap_key_name(b[i].key);
-			if (found < 0)
-				found = b[i].key;
-		}
-	}
-	return found >= 0 ? keymap_key_name(found) : NULL;
-}
-
-static void
-ui_draw_hints(struct model *m)
-{
-	static const struct {
-		const char *mode;
-		const char *actions[8];
-		const char *labels[8];
-	} hints[] = {
-		{ "accounts", { "open", "filter", "unread-view", "new-chat", "help", "back" },
-		    { "open", "filter", "unread", "new chat", "help", "quit" } },
-		{ "filter", { "filter-accept", "filter-cancel" }, { "done", "clear" } },
-		{ "threads", { "open", "archived", "new-chat", "help", "back" },
-		    { "open", "archived", "new chat", "help", "back" } },
-		{ "thread", { "reply", "note", "edit-reply", "mark-unread", "help", "back" },
-		    { "reply", "note", "$EDITOR", "unread", "help", "back" } },
-		{ "compose", { "send", "leave", "toggle-internal", "editor", "help" },
-		    { "send", "leave", "note/reply", "$EDITOR", "help" } },
-		{ "newchat", { "next-field", "send", "leave", "help" },
-		    { "next field", "create", "leave", "help" } },
-		{ "ask", { "ask-send", "ask-keep", "ask-discard", "ask-cancel" },
-		    { "send", "keep draft", "discard", "go on writing" } },
-		{ "help", { "back" }, { "back" } },
-	};
-	const char *mode = ui_mode(m), *key;
-	struct buf b = BUF_INIT;
-	size_t i, k;
-
-	for (i = 0; i < sizeof hints / sizeof hints[0]; i++) {
-		if (strcmp(hints[i].mode, mode) != 0)
-			continue;
-		if (strcmp(mode, "ask") == 0)
-			buf_puts(&b, "Unsent text: ");
-		for (k = 0; k < 8 && hints[i].actions[k]; k++)
-			if ((key = ui_key_for(mode, hints[i].actions[k])) != NULL)
-				buf_printf(&b, "%s%s:%s", b.len && strcmp(mode, "ask") ? "  " :
-				    k ? "  " : "", key, hints[i].labels[k]);
-	}
-	move(LINES - 1, 0);
-	attrset((attr_t)ui_style(strcmp(mode, "ask") == 0 ? UI_ERROR : UI_DIM));
-	ui_put_pad(buf_str(&b), COLS);
-	attrset(A_NORMAL);
-	buf_free(&b);
-}
-
-static void
-ui_draw(struct model *m)
-{
-	if (m->dirty & DIRTY_CLEAR)
-		clearok(curscr, TRUE);
-	if (m->dirty & DIRTY_BODY) {
-		ui_cursor_at(-1, -1);
-		m->rows = LINES - 3 > 1 ? LINES - 3 : 1;
-		erase();
-		ui_draw_title(m);
-		if (LINES >= 4)
-			ui_views[model_screen(m)]->draw(m, 1, m->rows, COLS);
-		ui_draw_hints(m);
-	}
-	if (LINES >= 3)
-		ui_draw_status(m);
-	if (ui_cy >= 0) {
-		curs_set(1);
-		move(ui_cy, ui_cx);
-	} else {
-		curs_set(0);
-		move(LINES - 1, COLS - 1);
-	}
-	m->dirty = 0;
-	wnoutrefresh(stdscr);
-	doupdate();
-}
-
 /* A key that is text on its own, as UTF-8; false for keys that are not. */
 static bool
 ui_key_text(int key, char *out, size_t *n)
@@ -355,6 +241,10 @@ ui_key(struct model *m, int r, wint_t wc)
 			m->dirty |= DIRTY_ALL | DIRTY_CLEAR;
 			return;
 		}
+		if (wc == KEY_MOUSE) {
+			ui_mouse_event(m);
+			return;
+		}
 		if (wc == KEY_PASTE_BEGIN || wc == KEY_PASTE_FINISH) {
 			ui_pasting = wc == KEY_PASTE_BEGIN;
 			if (!ui_pasting && ui_paste.len > 0)
@@ -378,7 +268,7 @@ ui_key(struct model *m, int r, wint_t wc)
 		m->quit = true;
 		return;
 	}
-	if (action_key(m, ui_mode(m), key))
+	if (action_key(m, ui_draw_mode(m), key))
 		return;
 	if (ui_key_text(key, text, &n))
 		action_text(m, text, n);
@@ -406,19 +296,15 @@ ui_timers(struct model *m)
 		else
 			next = m->draft_changed_ms + DRAFT_DEBOUNCE_MS;
 	}
-	if (m->accounts_refresh_at && now >= m->accounts_refresh_at)
-		action_fetch_accounts(m);
-	else if (m->accounts_refresh_at && (next < 0 || m->accounts_refresh_at < next))
-		next = m->accounts_refresh_at;
 	if (m->outbox_retry_at && now >= m->outbox_retry_at) {
 		action_flush_outbox(m);
 		events_kick();
 	} else if (m->outbox_retry_at && (next < 0 || m->outbox_retry_at < next)) {
 		next = m->outbox_retry_at;
 	}
-	if (m->status[0] && now - m->status_ms < STATUS_SHOW_MS) {
-		if (next < 0 || m->status_ms + STATUS_SHOW_MS < next)
-			next = m->status_ms + STATUS_SHOW_MS;
+	if (m->status[0] && now - m->status_ms < UI_STATUS_SHOW_MS) {
+		if (next < 0 || m->status_ms + UI_STATUS_SHOW_MS < next)
+			next = m->status_ms + UI_STATUS_SHOW_MS;
 	}
 	return next < 0 ? -1 : (int)(next - now < 0 ? 0 : next - now + 1);
 }
@@ -446,6 +332,8 @@ ui_curses_start(void)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	ui_init_styles();
+	if (options_on("mouse"))
+		ui_mouse_start();
 	define_key("\033[200~", KEY_PASTE_BEGIN);
 	define_key("\033[201~", KEY_PASTE_FINISH);
 	printf("\033[?2004h"); /* bracketed paste */
@@ -495,6 +383,20 @@ ui_run_editor(const char *text)
 	return out;
 }
 
+/* A path under $HOME as ~/...: status lines are short. Points into s. */
+static const char *
+ui_home_path(char *s)
+{
+	const char *home = getenv("HOME");
+	size_t n = home ? strlen(home) : 0;
+
+	if (n > 1 && strncmp(s, home, n) == 0 && s[n] == '/') {
+		s[n - 1] = '~';
+		return s + n - 1;
+	}
+	return s;
+}
+
 static void
 ui_loop(struct model *m)
 {
@@ -518,7 +420,7 @@ ui_loop(struct model *m)
 		ui_read_keys(m);
 		while ((j = net_poll()) != NULL)
 			result_apply(m, j);
-		if (ui_now_ms() - m->status_ms >= STATUS_SHOW_MS && m->status[0]) {
+		if (ui_now_ms() - m->status_ms >= UI_STATUS_SHOW_MS && m->status[0]) {
 			m->status[0] = '\0';
 			m->dirty |= DIRTY_STATUS;
 		}
@@ -531,20 +433,25 @@ ui_main(const struct session *s)
 	struct model *m = &ui_model;
 	char err[512] = "";
 	char *cfg = config_file_path();
+	int rc;
 
 	model_init(m);
 	m->me_id = s->user_id;
 	m->me_name = xstrdup(s->user_name ? s->user_name : "me");
 	m->me_staff = s->user_kind == NULL || strcmp(s->user_kind, "contact") != 0;
-	if (keymap_load(cfg, err, sizeof err) > 0)
-		model_set_status(m, ui_now_ms(), "%s", err);
+	if (options_load(cfg, err, sizeof err) > 0)
+		model_set_status(m, ui_now_ms(), "%s", ui_home_path(err));
 	free(cfg);
+	m->wide = (int)options_number("wide");
 	net_start(s->server, s->token);
 	net_submit(job_create(JOB_ME, "GET", "/api/v1/me", NULL));
 	action_fetch_accounts(m);
+	action_fetch_inbox(m); /* the title counts what is new there */
 	action_flush_outbox(m);
-	if (events_start(s->server, s->token, 0) != 0)
+	rc = events_start(s->server, s->token, 0, options_events_mode());
+	if (rc != 0)
 		model_set_status(m, ui_now_ms(), "cannot use server address %s for events", s->server);
+	ui_draw_bench(getenv("FOLIO_BENCH_MARKS"));
 	ui_curses_start();
 	ui_loop(m);
 	m->draft_dirty = true; /* whatever is in the box now goes to disk */
@@ -554,6 +461,7 @@ ui_main(const struct session *s)
 	events_stop();
 	net_stop();
 	buf_free(&ui_paste);
+	ui_draw_bench(NULL);
 	model_free(m);
 	return 0;
 }

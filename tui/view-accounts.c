@@ -26,8 +26,8 @@ view_accounts_row(struct model *m, struct account *a, int y, int cols, bool sele
 	if (a->unread > 0)
 		snprintf(badge, sizeof badge, "(%lld)", (long long)a->unread);
 	right = 8 + 12; /* badge, time */
-	move(y, 0);
-	attrset((attr_t)(selected ? ui_style(UI_SELECTED) : 0));
+	ui_move(y, 0);
+	attrset((attr_t)(selected ? ui_cursor_style() : 0));
 	ui_put_pad(a->marked ? "*" : " ", 1);
 	if (a->unread > 0 && !selected)
 		attron(A_BOLD);
@@ -51,7 +51,7 @@ view_accounts_draw(struct model *m, int top, int rows, int cols)
 	int y = top;
 
 	if (m->filtering || *f) {
-		move(y, 0);
+		ui_move(y, 0);
 		attrset((attr_t)ui_style(UI_DIM));
 		addstr("Filter: ");
 		attrset(A_NORMAL);
@@ -61,7 +61,7 @@ view_accounts_draw(struct model *m, int top, int rows, int cols)
 		y++, rows--;
 	}
 	if (m->naccounts == 0 || m->nshown == 0) {
-		move(y + 1, 2);
+		ui_move(y + 1, 2);
 		addstr(m->accounts_loading ? "Loading accounts..." : m->naccounts == 0 ?
 		    "No accounts yet." : "No account matches the filter.");
 		return;

@@ -29,7 +29,7 @@ view_compose_draw_editor(struct edit *e, int top, int rows, int cols, bool focus
 		end = i + 1 < n ? starts[i + 1] : e->text.len;
 		if (end > starts[i] && s[end - 1] == '\n')
 			end--;
-		move(top + (int)(i - first), 0);
+		ui_move(top + (int)(i - first), 0);
 		ui_put(s + starts[i], end - starts[i], cols);
 	}
 	if (focus)
@@ -62,7 +62,7 @@ view_compose_draw(struct model *m, int top, int rows, int cols)
 		snprintf(label, sizeof label, " INTERNAL NOTE (team only) | C-d send, Esc leave ");
 	else
 		snprintf(label, sizeof label, " Reply (the client sees this) | C-d send, Esc leave ");
-	move(bar, 0);
+	ui_move(bar, 0);
 	attrset((attr_t)ui_style(m->asking ? UI_ERROR : m->internal ? UI_INTERNAL : UI_TITLE));
 	if (m->internal || m->asking)
 		attron(A_REVERSE);

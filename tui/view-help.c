@@ -19,6 +19,9 @@ view_help_mode(enum screen_id s, struct model *m)
 	case SCR_THREAD: return "thread";
 	case SCR_COMPOSE: return "compose";
 	case SCR_NEWCHAT: return "newchat";
+	case SCR_INBOX: return "inbox";
+	case SCR_MENU: return "menu";
+	case SCR_REMINDERS: return "reminders";
 	default: return "global";
 	}
 }
@@ -54,6 +57,19 @@ view_help_mode_lines(const char *mode, struct buf *out, size_t *count)
 	buf_free(&keys);
 }
 
+/* The options table: "  name = value  help". */
+static void
+view_help_options(struct buf *out, size_t *count)
+{
+	const struct setting *o;
+	size_t n, i;
+
+	o = options_table(&n);
+	buf_printf(out, "\nOptions (name = value in ~/.config/folio/config):\n");
+	for (i = 0; i < n; i++, (*count)++)
+		buf_printf(out, "  %-16s %-16s %s\n", o[i].name, options_get(o[i].name), o[i].help);
+}
+
 static void
 view_help_draw(struct model *m, int top, int rows, int cols)
 {
@@ -65,7 +81,9 @@ view_help_draw(struct model *m, int top, int rows, int cols)
 
 	buf_printf(&text, "Keys on this screen (%s):\n", mode);
 	view_help_mode_lines(mode, &text, &count);
-	if (m->help_from == SCR_COMPOSE || m->help_from == SCR_NEWCHAT) {
+	if (m->help_from == SCR_MENU || m->help_from == SCR_REMINDERS) {
+		/* a dialog has its own keys only */
+	} else if (m->help_from == SCR_COMPOSE || m->help_from == SCR_NEWCHAT) {
 		buf_printf(&text, "\nWhen leaving with unsent text:\n");
 		view_help_mode_lines("ask", &text, &count);
 	} else {
@@ -76,13 +94,14 @@ view_help_draw(struct model *m, int top, int rows, int cols)
 		buf_printf(&text, "\nOn every list:\n");
 		view_help_mode_lines("global", &text, &count);
 	}
+	view_help_options(&text, &count);
 	buf_printf(&text, "\nChange keys in ~/.config/folio/config: bind MODE KEY ACTION\n");
 	if (m->help_scroll > (int64_t)count)
 		m->help_scroll = (int64_t)count;
 	for (s = buf_str(&text); *s && y < top + rows; s = nl + 1) {
 		nl = strchr(s, '\n');
 		if (line++ >= m->help_scroll) {
-			move(y++, 0);
+			ui_move(y++, 0);
 			if (s[0] != ' ')
 				attrset(A_BOLD);
 			ui_put(s, (size_t)(nl - s), cols);

@@ -2,7 +2,8 @@
  * view-newchat.c -- the new chat form: labelled fields (To, Template,
  * Subject, Message, Reminders, Client tasks), then the Create chat and
  * Back buttons. The focused field shows its cursor; To and Template list
- * what Tab would complete to.
+ * what Tab would complete to. Reminders is one row: a switch, then the
+ * days and the count, with their defaults (or the template's) filled in.
  */
 #include "folio.h"
 #include "utf8.h"
@@ -42,8 +43,9 @@ view_newchat_choices(struct model *m, int field, char *out, size_t outlen)
 	}
 	if (field == FORM_TEMPLATE && total == 0)
 		snprintf(out, outlen, "(no templates)");
-	else if (field == FORM_REMIND)
-		snprintf(out, outlen, "off, on (every 3 days, once) or DAYS:COUNT");
+	else if (field >= FORM_REMIND && field <= FORM_REMIND_COUNT)
+		snprintf(out, outlen, "Space switches; days 1-365, mails 1-100 (default %d and %d)",
+		    REMIND_DAYS_DEFAULT, REMIND_COUNT_DEFAULT);
 }
 
 /* A single-line field right of its label; the text scrolls to keep the cursor in view. */
@@ -63,7 +65,7 @@ view_newchat_line(struct edit *e, int y, int width, bool focus)
 		skip += n > 0 ? (size_t)n : 1;
 		col = utf8_width(s + skip, e->cur - skip);
 	}
-	move(y, LABEL_COLS);
+	ui_move(y, LABEL_COLS);
 	attrset((attr_t)ui_style(UI_FIELD));
 	ui_put_pad(s + skip, width);
 	attrset(A_NORMAL);
@@ -71,18 +73,60 @@ view_newchat_line(struct edit *e, int y, int width, bool focus)
 		ui_cursor_at(y, LABEL_COLS + (int)col);
 }
 
+/* One part of the reminders row: "[3  ]" at x, with the cursor when focused. */
+static int
+view_newchat_number(struct model *m, int f, int y, int x)
+{
+	const char *s = buf_str(&m->form[f].text);
+	bool focus = m->form_field == f && !m->asking;
+
+	ui_move(y, x);
+	attrset((attr_t)(ui_style(UI_FIELD) |
+	    (edit_empty(&m->form[FORM_REMIND]) ? ui_style(UI_DIM) : 0)));
+	printw("%-3s", s);
+	attrset(A_NORMAL);
+	if (focus)
+		ui_cursor_at(y, x + (int)strlen(s));
+	return x + 3;
+}
+
+/* "[x] on   every [3  ] days, at most [1  ] mails" */
+static void
+view_newchat_remind(struct model *m, int y)
+{
+	bool on = !edit_empty(&m->form[FORM_REMIND]);
+	int x = LABEL_COLS;
+
+	ui_move(y, x);
+	attrset((attr_t)ui_style(UI_FIELD));
+	printw("[%s]", on ? "x" : " ");
+	attrset(A_NORMAL);
+	printw(" %-4s every ", on ? "on" : "off");
+	if (m->form_field == FORM_REMIND && !m->asking)
+		ui_cursor_at(y, x + 1);
+	x = view_newchat_number(m, FORM_REMIND_DAYS, y, x + 15);
+	ui_move(y, x);
+	addstr(" days, at most ");
+	x = view_newchat_number(m, FORM_REMIND_COUNT, y, x + 15);
+	ui_move(y, x);
+	addstr(" mails");
+}
+
 static int
 view_newchat_field(struct model *m, int f, int y, int rows, int cols)
 {
-	bool focus = m->form_field == f && !m->asking;
+	bool focus = (m->form_field == f || (f == FORM_REMIND && m->form_field > FORM_REMIND &&
+	    m->form_field <= FORM_REMIND_COUNT)) && !m->asking;
 	char hint[512];
 	int h = f == FORM_BODY ? rows : f == FORM_TASKS ? 3 : 1;
 
-	move(y, 0);
+	ui_move(y, 0);
 	attrset((attr_t)(focus ? (int)A_BOLD : ui_style(UI_DIM)));
 	printw("%c %-*s", focus ? '>' : ' ', LABEL_COLS - 2, view_newchat_labels[f]);
 	attrset(A_NORMAL);
-	if (h == 1) {
+	if (f == FORM_REMIND) {
+		view_newchat_remind(m, y);
+	} else if (h == 1) {
 		view_newchat_line(&m->form[f], y, cols - LABEL_COLS - 1, focus);
 	} else {
 		/* Multi-line fields start on their own row below the label, full width. */
@@ -91,7 +135,7 @@ view_newchat_field(struct model *m, int f, int y, int rows, int cols)
 	}
 	if (focus && (f == FORM_TO || f == FORM_TEMPLATE || f == FORM_REMIND)) {
 		view_newchat_choices(m, f, hint, sizeof hint);
-		move(y + 1, LABEL_COLS);
+		ui_move(y + 1, LABEL_COLS);
 		attrset((attr_t)ui_style(UI_DIM));
 		ui_put(hint, strlen(hint), cols - LABEL_COLS);
 		attrset(A_NORMAL);
@@ -108,10 +152,11 @@ view_newchat_draw(struct model *m, int top, int rows, int cols)
 	if (body_rows < 2)
 		body_rows = 2;
 	for (f = 0; f < FORM_CREATE && y < top + rows; f++)
-		y += view_newchat_field(m, f, y, body_rows, cols);
+		if (f != FORM_REMIND_DAYS && f != FORM_REMIND_COUNT) /* on the Reminders row */
+			y += view_newchat_field(m, f, y, body_rows, cols);
 	if (y >= top + rows)
 		y = top + rows - 1;
-	move(y, LABEL_COLS);
+	ui_move(y, LABEL_COLS);
 	attrset((attr_t)(m->form_field == FORM_CREATE ? ui_style(UI_SELECTED) : (int)A_BOLD));
 	addstr("[ Create chat ]");
 	attrset(A_NORMAL);
@@ -120,7 +165,7 @@ view_newchat_draw(struct model *m, int top, int rows, int cols)
 	addstr("[ Back ]");
 	attrset(A_NORMAL);
 	if (m->asking) {
-		move(y, LABEL_COLS + 27);
+		ui_move(y, LABEL_COLS + 27);
 		attrset((attr_t)ui_style(UI_ERROR));
 		ui_put(" Unsent: s create, k keep, d discard, c go on", 46, cols - LABEL_COLS - 27);
 		attrset(A_NORMAL);

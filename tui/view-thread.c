@@ -4,6 +4,9 @@
  * label and a bar, a "new" divider before the first unread message. The
  * view lays out every loaded message into lines and shows the window
  * m->scroll lines up from the bottom; opening a thread jumps to the divider.
+ * For staff, mails about a message that failed for good are listed under
+ * it, and the thread's reminders take a line at the top (with `l`, the
+ * whole reminder ledger).
  */
 #include "folio.h"
 #include "mem.h"
@@ -13,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { LINE_TEXT, LINE_HEADER, LINE_DIVIDER, LINE_GAP };
+enum { LINE_TEXT, LINE_HEADER, LINE_DIVIDER, LINE_GAP, LINE_FAILED };
+#define LEDGER_MAX_ROWS 12
 
 struct tline {
 	struct md_line md;
@@ -73,6 +77,11 @@ view_thread_message(struct model *m, struct tlines *t, const struct message *msg
 	for (i = 0; i < d.n; i++)
 		view_thread_add(t, &d.lines[i], LINE_TEXT, msg->internal, mine);
 	free(d.lines); /* the lines now belong to t */
+	for (i = 0; i < msg->nfailures; i++) {
+		head = xasprintf("\xe2\x9c\x97 mail not delivered to %s", msg->failures[i]);
+		view_thread_text(t, head, LINE_FAILED, false, mine);
+		free(head);
+	}
 	view_thread_text(t, "", LINE_GAP, false, false);
 }
 
@@ -134,11 +143,12 @@ view_thread_line(const struct tline *l, int y, int cols)
 	int base = l->internal ? ui_style(UI_INTERNAL) : 0, used = 0;
 	size_t off = 0, i;
 
-	move(y, 0);
+	ui_move(y, 0);
 	if (l->kind == LINE_DIVIDER) {
 		attrset((attr_t)ui_style(UI_DIVIDER));
 		hline('-', cols);
-		mvaddstr(y, 2, " new ");
+		ui_move(y, 2);
+		addstr(" new ");
 		attrset(A_NORMAL);
 		return;
 	}
@@ -153,6 +163,8 @@ view_thread_line(const struct tline *l, int y, int cols)
 		    ui_style(UI_AUTHOR);
 	if (l->kind == LINE_GAP && md->text[0])
 		base = ui_style(UI_DIM);
+	if (l->kind == LINE_FAILED)
+		base = ui_style(UI_ERROR);
 	for (i = 0; i <= md->nspans && used < cols; i++) {
 		size_t end = i < md->nspans ? md->spans[i].off : strlen(md->text);
 		attrset((attr_t)base);
@@ -174,7 +186,7 @@ view_thread_draw_messages(struct model *m, int top, int rows, int cols)
 	int y;
 
 	if (m->msgs_loading && m->nmsgs == 0) {
-		move(top + 1, 2);
+		ui_move(top + 1, 2);
 		addstr("Loading messages...");
 		return;
 	}
@@ -198,10 +210,120 @@ view_thread_draw_messages(struct model *m, int top, int rows, int cols)
 	view_thread_free(&t);
 }
 
+static const char *
+view_thread_ended(const char *by)
+{
+	if (strcmp(by, "max_count") == 0)
+		return "all sent";
+	if (strcmp(by, "client_replied") == 0)
+		return "the client replied";
+	if (strcmp(by, "switched_off") == 0)
+		return "switched off";
+	return by; /* archived */
+}
+
+void
+view_thread_reminders(const struct thread *t, char *out, size_t len)
+{
+	char when[32];
+
+	if (t->rem_ended_by != NULL) {
+		snprintf(out, len, "reminders ended: %s (%lld of %lld sent)",
+		    view_thread_ended(t->rem_ended_by), (long long)t->rem_sent,
+		    (long long)t->rem_max);
+	} else if (!t->rem_enabled) {
+		snprintf(out, len, "reminders off");
+	} else if (t->rem_next_due != NULL) {
+		ui_when(t->rem_next_due, when, sizeof when);
+		snprintf(out, len, "reminders every %lld days: %lld of %lld sent, next %s",
+		    (long long)t->rem_interval, (long long)t->rem_sent, (long long)t->rem_max,
+		    when);
+	} else {
+		snprintf(out, len, "reminders every %lld days, at most %lld",
+		    (long long)t->rem_interval, (long long)t->rem_max);
+	}
+}
+
+/* Whether the thread's reminders deserve a line: on, ended, or ever sent. */
+static bool
+view_thread_has_reminders(struct model *m)
+{
+	return m->me_staff && (m->thread.rem_enabled || m->thread.rem_ended_by != NULL ||
+	    m->show_ledger);
+}
+
+/* One ledger entry: "Reminder 1  Mar 5 14:00  sent  carla@client.test". */
+static void
+view_thread_ledger_item(const struct ledger_item *it, int y, int cols)
+{
+	char when[32], *line;
+	bool bad = it->state && (strcmp(it->state, "failed") == 0 ||
+	    strcmp(it->state, "partly_failed") == 0);
+
+	ui_when(it->sent_at, when, sizeof when);
+	if (strcmp(it->kind, "resend") == 0)
+		line = xasprintf("  Resend      %-12s %-8s %s%s%s", when,
+		    it->state ? it->state : "", it->recipients, it->error ? ": " : "",
+		    it->error ? it->error : "");
+	else
+		line = xasprintf("  Reminder %-2lld %-12s %-8s %s%s%s", (long long)it->seq, when,
+		    it->state ? it->state : "", it->recipients, it->error ? ": " : "",
+		    it->error ? it->error : "");
+	ui_move(y, 0);
+	attrset((attr_t)ui_style(bad ? UI_ERROR : UI_DIM));
+	ui_put(line, strlen(line), cols);
+	attrset(A_NORMAL);
+	free(line);
+}
+
+/* The reminders line, and the ledger under it when shown; returns the rows used. */
+static int
+view_thread_ledger(struct model *m, int top, int rows, int cols)
+{
+	const struct ledger *l = &m->ledger;
+	char line[256];
+	size_t i, first;
+	int y = top, max = rows / 2 < LEDGER_MAX_ROWS ? rows / 2 : LEDGER_MAX_ROWS;
+
+	view_thread_reminders(&m->thread, line, sizeof line);
+	ui_move(y++, 0);
+	attrset((attr_t)ui_style(UI_MARK));
+	ui_put_pad(line, cols);
+	attrset(A_NORMAL);
+	if (!m->show_ledger || max < 2)
+		return 1;
+	if (l->thread_id != m->thread.id) {
+		ui_move(y++, 2);
+		addstr("Loading the reminder ledger...");
+		return y - top;
+	}
+	if (l->n == 0) {
+		ui_move(y++, 2);
+		addstr("No reminder or resend sent yet.");
+	}
+	first = l->n > (size_t)max - 1 ? l->n - (size_t)max + 1 : 0; /* the newest fit */
+	for (i = first; i < l->n; i++)
+		view_thread_ledger_item(&l->items[i], y++, cols);
+	if (l->next_due != NULL) {
+		ui_when(l->next_due, line, sizeof line);
+		ui_move(y++, 2);
+		printw("Next due %s, %lld remaining", line, (long long)l->remaining);
+	}
+	ui_move(y, 0);
+	attrset((attr_t)ui_style(UI_DIM));
+	hline(ACS_HLINE, cols);
+	attrset(A_NORMAL);
+	return y + 1 - top;
+}
+
 static void
 view_thread_draw(struct model *m, int top, int rows, int cols)
 {
-	view_thread_draw_messages(m, top, rows, cols);
+	int used = 0;
+
+	if (view_thread_has_reminders(m) && rows > 6)
+		used = view_thread_ledger(m, top, rows, cols);
+	view_thread_draw_messages(m, top + used, rows - used, cols);
 }
 
 const struct view view_thread = { "thread", view_thread_draw, NULL };

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "waiting on client since Mar 3 · reminders every 3 days (1) · tasks 1/3" */
+/* The second row: "waiting on client since Mar 3 · reminders every 3 days: ... · tasks 1/3". */
 static void
 view_threads_meta(const struct thread *t, char *out, size_t outlen)
 {
-	char when[32];
+	char when[32], rem[160];
 	size_t n = 0;
 
 	out[0] = '\0';
@@ -22,9 +22,10 @@ view_threads_meta(const struct thread *t, char *out, size_t outlen)
 		n += (size_t)snprintf(out + n, outlen - n, "waiting on %s since %s",
 		    strcmp(t->waiting_on, "firm") == 0 ? "us" : t->waiting_on, when);
 	}
-	if (n < outlen && t->rem_enabled)
-		n += (size_t)snprintf(out + n, outlen - n, "%sreminders every %lld days (max %lld)",
-		    n ? " · " : "", (long long)t->rem_interval, (long long)t->rem_max);
+	if (n < outlen && (t->rem_enabled || t->rem_ended_by != NULL)) {
+		view_thread_reminders(t, rem, sizeof rem);
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? " · " : "", rem);
+	}
 	if (n < outlen && t->tasks_total > 0)
 		n += (size_t)snprintf(out + n, outlen - n, "%stasks %d/%d", n ? " · " : "",
 		    t->tasks_done, t->tasks_total);
@@ -41,8 +42,8 @@ view_threads_row(const struct thread *t, int y, int cols, bool selected)
 	ui_when(t->last_message_at, when, sizeof when);
 	if (t->unread > 0)
 		snprintf(badge, sizeof badge, "(%lld)", (long long)t->unread);
-	move(y, 0);
-	attrset((attr_t)(selected ? ui_style(UI_SELECTED) : t->unread > 0 ? (int)A_BOLD : 0));
+	ui_move(y, 0);
+	attrset((attr_t)(selected ? ui_cursor_style() : t->unread > 0 ? (int)A_BOLD : 0));
 	addch(' ');
 	used = 1 + ui_put(t->subject[0] ? t->subject : "(no subject)", strlen(t->subject[0] ?
 	    t->subject : "(no subject)"), cols - 22);
@@ -55,7 +56,7 @@ view_threads_row(const struct thread *t, int y, int cols, bool selected)
 		attrset((attr_t)ui_style(UI_DIM));
 	printw("%11s ", when);
 	view_threads_meta(t, meta, sizeof meta);
-	move(y + 1, 0);
+	ui_move(y + 1, 0);
 	attrset((attr_t)ui_style(UI_DIM));
 	addstr("   ");
 	ui_put(meta, strlen(meta), cols - 4);
@@ -69,7 +70,7 @@ view_threads_draw(struct model *m, int top, int rows, int cols)
 	int y = top;
 
 	if (m->nthreads == 0) {
-		move(top + 1, 2);
+		ui_move(top + 1, 2);
 		addstr(m->threads_loading ? "Loading threads..." : m->unread_view ?
 		    "Nothing unread." : m->archived_view ? "No archived threads." :
 		    "No open threads. Press n to start a chat.");

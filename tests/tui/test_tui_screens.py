@@ -165,8 +165,13 @@ def new_chat_from_the_form():
     t.text("Please upload your statements.")
     t.keys("Enter")
     t.text("Thanks!")
-    t.keys("Tab")
-    t.text("3:2")
+    t.keys("Tab")  # Reminders: off, every 3 days, at most 1 mail until changed
+    t.wait("> Reminders    [ ] off  every 3   days, at most 1   mails")
+    t.keys("Space")
+    t.wait("[x] on")
+    t.keys("Tab", "Tab", "BSpace")
+    t.text("2x")  # numbers only: the x is not taken
+    t.wait("at most 2   mails")
     t.keys("Tab")
     t.text("January")
     t.keys("Enter")
@@ -180,6 +185,7 @@ def new_chat_from_the_form():
         return next((x for x in items if x["subject"] == "Bank statements 2024"), None)
     th = h.wait_for(created, 10, "the chat on the server")
     h.eq([x["title"] for x in th["tasks"]], ["January", "February"])
+    h.eq(th["reminders"]["enabled"], True)
     h.eq(th["reminders"]["interval_days"], 3)
     h.eq(th["reminders"]["max_count"], 2)
     h.eq(messages(th["id"])[0]["body"], "Please upload your statements.\nThanks!")
@@ -259,13 +265,17 @@ def help_screen_lists_the_keymap():
     t.wait("Accounts")
     t.keys("?")
     s = t.wait("Keys on this screen (accounts)")
-    for text in ("filter", "Filter accounts as you type", "new-chat", "open"):
+    for text in ("filter", "Filter accounts as you type", "new-chat", "open", "inbox"):
         h.ok(text in s, f"{text!r} in help")
+    for _ in range(4):
+        t.keys("C-f")
+    s = t.wait("Options (name = value")
+    h.ok("mouse" in s and "wide" in s and "events" in s, s)
     t.keys("q")
     open_thread(t)
     t.keys("?")
     s = t.wait("Keys on this screen (thread)")
-    h.ok("reply" in s and "mark-unread" in s and "edit-reply" in s, s)
+    h.ok("reply" in s and "mark-unread" in s and "edit-reply" in s and "actions" in s, s)
     t.keys("Escape")
     t.keys("r", "F1")
     s = t.wait("Keys on this screen (compose)")

@@ -3,6 +3,7 @@ accounts, threads, send and tail, their output and their error exits."""
 
 import json
 import os
+import select
 import stat
 import subprocess
 import time
@@ -152,6 +153,8 @@ def tail_prints_events_or_keeps_retrying():
             time.sleep(1.0)
             h.eq(p.poll(), None, "tail still running")
         else:
+            ready, _, _ = select.select([p.stdout], [], [], 30)
+            h.ok(ready, "tail printed an event within 30 s")
             line = p.stdout.readline()
             ev = json.loads(line)
             h.ok("id" in ev and "type" in ev, line)
@@ -170,6 +173,27 @@ def logout_revokes_and_removes():
     h.ok(not os.path.exists(os.path.join(u.state, "session.json")), "session file removed")
     h.eq(srv.client(token).get("/api/v1/me").status, 401, "token revoked")
     one_line_error(folio(u, "logout"))
+
+
+@h.test
+def man_page_names_every_key_action_and_option():
+    """man/folio.1 names every action and mode of the key table and every option."""
+    import re
+    with open(os.path.join(h.ROOT, "man", "folio.1")) as f:
+        text = f.read()
+    named = set()
+    for line in re.findall(r"(?:^\.|\s)(?:Cm|Ic)\s+([^\n]*)", text, re.M):
+        named.update(w.strip(",;:") for w in line.split())
+    keys = subprocess.run([tuilib.FOLIO, "--list-keys"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in keys.splitlines()]
+    h.ok(len(rows) > 50, "the key table")
+    missing = sorted({r[2] for r in rows if r[2] not in named} | {r[0] for r in rows if r[0] not in named})
+    h.eq(missing, [], "actions and modes missing from man/folio.1")
+    opts = subprocess.run([tuilib.FOLIO, "--list-options"], capture_output=True, text=True,
+                          check=True).stdout
+    names = [line.split("\t")[0] for line in opts.splitlines()]
+    h.ok("mouse" in names and "events" in names, names)
+    h.eq([n for n in names if n not in named], [], "options missing from man/folio.1")
 
 
 h.main()

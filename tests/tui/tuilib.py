@@ -13,19 +13,27 @@
 
 Every wait polls capture-pane until the text shows (10 s by default), so the
 tests pass on a loaded machine without fixed sleeps.
+
+    user.config("mouse = on\n")               # $XDG_CONFIG_HOME/folio/config
+    term = user.start(80, 24, env={"TERM": "tmux-256color", "NO_COLOR": "1"})
+    term.click(3, 5)                           # a mouse click at column 3, row 5
+    proxy = tuilib.NoUpgradeProxy(srv)         # HTTP to srv, but no WebSocket
 """
 
+import http.client
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
 import harness as h
 
-FOLIO = os.path.join(h.ROOT, "tui", "folio")
+FOLIO = os.environ.get("FOLIO_TEST_FOLIO") or os.path.join(h.ROOT, "tui", "folio")
 WAIT = float(os.environ.get("FOLIO_TUI_WAIT", "10"))
 
 _terms = []
@@ -59,8 +67,16 @@ class User:
     def state(self):
         return os.path.join(self.env["XDG_STATE_HOME"], "folio")
 
-    def start(self, cols=80, rows=24, args=()):
-        t = Term(self, cols, rows, args)
+    def config(self, text):
+        """Writes the config file (options and key bindings)."""
+        d = os.path.join(self.env["XDG_CONFIG_HOME"], "folio")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config"), "w") as f:
+            f.write(text)
+
+    def start(self, cols=80, rows=24, args=(), env=None):
+        """folio in a new tmux pane; env adds variables (TERM, NO_COLOR) for this one."""
+        t = Term(self, cols, rows, args, env)
         _terms.append(t)
         return t
 
@@ -68,7 +84,7 @@ class User:
 class Term:
     """One folio in one tmux pane."""
 
-    def __init__(self, user, cols, rows, args=()):
+    def __init__(self, user, cols, rows, args=(), env=None):
         self.user = user
         self.sock = f"folio-test-{uuid.uuid4().hex[:10]}"
         env_args = []
@@ -78,7 +94,10 @@ class Term:
                 env_args += ["-e", f"{k}={user.env[k]}"]
         self.err = os.path.join(user.dir, f"stderr-{self.sock}")
         self.rcfile = os.path.join(user.dir, f"rc-{self.sock}")
-        cmd = " ".join([FOLIO, *args]) + f" 2>>{self.err}; echo $? >{self.rcfile}"
+        # The pane's TERM comes from tmux, so variables for folio alone go on its command line.
+        prefix = " ".join(f"{k}='{v}'" for k, v in (env or {}).items())
+        cmd = prefix + (" " if prefix else "") + " ".join([FOLIO, *args]) + \
+            f" 2>>{self.err}; echo $? >{self.rcfile}"
         self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(cols), "-y", str(rows), *env_args, cmd)
         self.tmux("set-option", "-g", "remain-on-exit", "on")
         self.tmux("set-option", "-g", "status", "off")
@@ -91,6 +110,19 @@ class Term:
 
     def screen(self):
         return self.tmux("capture-pane", "-p")
+
+    def styled(self):
+        """The screen with its colours and attributes as escape sequences."""
+        return self.tmux("capture-pane", "-p", "-e")
+
+    def click(self, x, y, button=0):
+        """A mouse press and release at column x, row y (0-based), as an xterm sends it (X10)."""
+        self.text(f"\x1b[M{chr(32 + button)}{chr(33 + x)}{chr(33 + y)}")
+        if button < 64:  # the wheel has no release
+            self.text(f"\x1b[M{chr(32 + 3)}{chr(33 + x)}{chr(33 + y)}")
+
+    def wheel(self, x, y, down=True):
+        self.click(x, y, 65 if down else 64)
 
     def lines(self):
         return self.screen().split("\n")
@@ -164,6 +196,62 @@ class Term:
         for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if bad in self.stderr():
                 raise h.Failure(f"sanitizer report from folio:\n{self.stderr()[:3000]}")
+
+
+class NoUpgradeProxy:
+    """HTTP in front of a foliod that refuses WebSocket upgrades (400), like a proxy that
+    speaks only plain HTTP: folio must fall back to long polling through it."""
+
+    def __init__(self, srv):
+        port = srv.port
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _reply(self, status, headers, body):
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _any(self):
+                if self.headers.get("Upgrade"):
+                    self.close_connection = True
+                    self._reply(400, [("Content-Type", "text/plain")], b"no WebSocket here\n")
+                    return
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                try:
+                    c.request(self.command, self.path, body=body, headers={
+                        k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")})
+                    r = c.getresponse()
+                    self._reply(r.status, r.getheaders(), r.read())
+                except OSError:
+                    self._reply(502, [], b"")
+                finally:
+                    c.close()
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def row_of(screen, text):

@@ -4,12 +4,14 @@
  */
 #include <check.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "folio.h"
 #include "json.h"
 #include "mem.h"
+#include "unit.h"
 
 static struct account
 acct(int64_t id, const char *name, int64_t unread, const char *when)
@@ -383,6 +385,136 @@ START_TEST(decode_ignores_unknown_and_refuses_missing_id)
 }
 END_TEST
 
+/* A thread event carries no per-user unread_count: the counts must stay as they are. */
+START_TEST(thread_event_without_unread_keeps_counts)
+{
+	struct model m;
+	struct thread *v = xcalloc(1, sizeof *v);
+	struct event ev;
+	bool post_read;
+
+	model_init(&m);
+	load_accounts(&m);
+	m.account_id = 1;
+	v[0].id = 7;
+	v[0].account_id = 1;
+	v[0].subject = xstrdup("Receipts");
+	v[0].unread = 2;
+	model_threads_set(&m, v, 1);
+	ev = parse_event("{\"id\":5,\"type\":\"thread.updated\",\"thread\":{\"id\":7,\"account_id\":1,"
+			 "\"subject\":\"Receipts 2024\",\"archived\":false}}");
+	ck_assert_int_eq(model_apply_event(&m, &ev, &post_read), 0);
+	ck_assert_str_eq(m.threads[0].subject, "Receipts 2024");
+	ck_assert_int_eq(m.threads[0].unread, 2);
+	ck_assert_int_eq(model_account_find(&m, 1)->unread, 2);
+	event_clear(&ev);
+	/* Our marker moved on another device: thread.read says the new count. */
+	ev = parse_event("{\"id\":6,\"type\":\"thread.read\",\"thread_id\":7,\"account_id\":1,"
+			 "\"up_to_message_id\":12,\"unread_count\":0}");
+	ck_assert_int_eq(model_apply_event(&m, &ev, &post_read), 0);
+	ck_assert_int_eq(m.threads[0].unread, 0);
+	ck_assert_int_eq(model_account_find(&m, 1)->unread, 0);
+	event_clear(&ev);
+	/* ... and for a thread we do not hold, the account is fetched again. */
+	ev = parse_event("{\"id\":7,\"type\":\"thread.read\",\"thread_id\":99,\"account_id\":3,"
+			 "\"unread_count\":0}");
+	ck_assert_int_eq(model_apply_event(&m, &ev, &post_read), 3);
+	event_clear(&ev);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(archived_thread_leaves_the_open_list)
+{
+	struct model m;
+	struct thread *v = xcalloc(2, sizeof *v), t = { 0 };
+	int i;
+
+	model_init(&m);
+	m.account_id = 1;
+	for (i = 0; i < 2; i++) {
+		v[i].id = 7 + i;
+		v[i].account_id = 1;
+		v[i].subject = xstrdup("s");
+	}
+	model_threads_set(&m, v, 2);
+	model_thread_open(&m, &v[1]);
+	t.id = 8;
+	t.account_id = 1;
+	t.subject = "s";
+	t.archived = true;
+	model_thread_update(&m, &t);
+	ck_assert_uint_eq(m.nthreads, 1);
+	ck_assert_int_eq(m.threads[0].id, 7);
+	ck_assert(m.thread.archived);
+	model_free(&m);
+}
+END_TEST
+
+static struct account *
+page(int64_t first, size_t n)
+{
+	struct account *v = xcalloc(n, sizeof *v);
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "Client %lld", (long long)(first + (int64_t)i));
+		v[i] = acct(first + (int64_t)i, name, 0, NULL);
+	}
+	return v;
+}
+
+/* The first list shows page by page; a refetch shows nothing until its last page. */
+START_TEST(accounts_refetch_swaps_whole_keeping_marks)
+{
+	struct model m;
+	struct account a = { 0 };
+
+	model_init(&m);
+	model_accounts_page(&m, page(1, 3), 3, true, false);
+	ck_assert_uint_eq(m.nshown, 3);
+	model_accounts_page(&m, page(4, 3), 3, false, true);
+	ck_assert_uint_eq(m.nshown, 6);
+	model_account_find(&m, 5)->marked = true;
+	model_accounts_page(&m, page(1, 3), 3, true, false);
+	ck_assert_uint_eq(m.naccounts, 6); /* the old list stays up meanwhile */
+	model_accounts_page(&m, page(4, 4), 4, false, true);
+	ck_assert_uint_eq(m.naccounts, 7);
+	ck_assert(model_account_find(&m, 5)->marked);
+	a.id = 7;
+	a.unread = 4;
+	a.last_activity = "2030-01-01T00:00:00Z";
+	model_account_update(&m, &a);
+	ck_assert_int_eq(model_account_find(&m, 7)->unread, 4);
+	ck_assert_int_eq(m.accounts[m.shown[0]].id, 7); /* the latest activity comes first */
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(remind_spec_parses_drafts_and_flags)
+{
+	bool on;
+	long d, c;
+
+	ck_assert_int_eq(model_remind_parse("", &on, &d, &c), 0);
+	ck_assert(!on);
+	ck_assert_int_eq(d, 3);
+	ck_assert_int_eq(c, 1);
+	ck_assert_int_eq(model_remind_parse("on", &on, &d, &c), 0);
+	ck_assert(on);
+	ck_assert_int_eq(model_remind_parse("5:3", &on, &d, &c), 0);
+	ck_assert(on && d == 5 && c == 3);
+	ck_assert_int_eq(model_remind_parse("off:7:2", &on, &d, &c), 0);
+	ck_assert(!on && d == 7 && c == 2);
+	ck_assert_int_eq(model_remind_parse("on:2:4", &on, &d, &c), 0);
+	ck_assert(on && d == 2 && c == 4);
+	ck_assert_int_eq(model_remind_parse("0:1", &on, &d, &c), -1);
+	ck_assert_int_eq(model_remind_parse("3:101", &on, &d, &c), -1);
+	ck_assert_int_eq(model_remind_parse("soon", &on, &d, &c), -1);
+}
+END_TEST
+
 static Suite *
 model_suite(void)
 {
@@ -402,6 +534,10 @@ model_suite(void)
 	tcase_add_test(tc, new_message_moves_thread_to_top_keeping_cursor);
 	tcase_add_test(tc, drafts_and_outbox_on_disk);
 	tcase_add_test(tc, decode_ignores_unknown_and_refuses_missing_id);
+	tcase_add_test(tc, thread_event_without_unread_keeps_counts);
+	tcase_add_test(tc, archived_thread_leaves_the_open_list);
+	tcase_add_test(tc, accounts_refetch_swaps_whole_keeping_marks);
+	tcase_add_test(tc, remind_spec_parses_drafts_and_flags);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -409,14 +545,6 @@ model_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	setlocale(LC_ALL, "C.UTF-8");
-	sr = srunner_create(model_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(model_suite());
 }

@@ -10,6 +10,7 @@
 
 #include "folio.h"
 #include "utf8.h"
+#include "unit.h"
 
 START_TEST(edit_utf8_cursor_and_backspace)
 {
@@ -184,8 +185,6 @@ main(void)
 {
 	Suite *s = suite_create("tui-text");
 	TCase *tc = tcase_create("text");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, edit_utf8_cursor_and_backspace);
 	tcase_add_test(tc, edit_lines_and_columns);
@@ -197,9 +196,5 @@ main(void)
 	tcase_add_test(tc, keymap_names_round_trip);
 	suite_add_tcase(s, tc);
 	setlocale(LC_ALL, "C.UTF-8"); /* widths of CJK and emoji */
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }
