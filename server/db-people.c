@@ -18,29 +18,46 @@ struct json_object *
 db_accounts_list(struct db *db, const struct principal *u, const char *q, bool unread,
     bool by_name, int64_t limit, int64_t offset)
 {
+	static const char by_activity[] =
+	    "CASE WHEN $2 THEN a.last_activity_at ELSE a.last_public_activity_at END DESC NULLS LAST,"
+	    " lower(a.name), a.id";
 	struct params p = { 0 };
 	struct buf sql = BUF_INIT;
-	struct json_object *a;
+	struct json_object *arr;
+	const char *order = by_name ? "lower(a.name), a.id" : by_activity;
 
-	buf_printf(&sql,
-	    "SELECT * FROM (SELECT %s FROM accounts a WHERE a.firm_id = $3"
-	    "   AND ($4::bigint IS NULL OR a.id = $4)"
-	    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)) x"
-	    " WHERE NOT $6 OR unread_count > 0"
-	    " ORDER BY %s LIMIT $7 OFFSET $8",
-	    account_cols,
-	    by_name ? "lower(name), id" : "last_activity_at DESC NULLS LAST, lower(name), id");
+	/*
+	 * Unread counts cost a look at every thread: take the page first and
+	 * count for its rows only, unless the filter itself is on unread.
+	 */
+	if (unread)
+		buf_printf(&sql,
+		    "SELECT id, name, created_at, last_activity_at, unread_count FROM ("
+		    " SELECT %s, a.last_activity_at AS la, a.last_public_activity_at AS lpa"
+		    " FROM accounts a WHERE a.firm_id = $3 AND ($4::bigint IS NULL OR a.id = $4)"
+		    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)) a"
+		    " WHERE unread_count > 0"
+		    " ORDER BY %s LIMIT $6 OFFSET $7",
+		    account_cols,
+		    by_name ? "lower(a.name), a.id"
+			    : "CASE WHEN $2 THEN a.la ELSE a.lpa END DESC NULLS LAST, lower(a.name), a.id");
+	else
+		buf_printf(&sql,
+		    "SELECT %s FROM (SELECT a.* FROM accounts a WHERE a.firm_id = $3"
+		    "   AND ($4::bigint IS NULL OR a.id = $4)"
+		    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)"
+		    "   ORDER BY %s LIMIT $6 OFFSET $7) a ORDER BY %s",
+		    account_cols, order, order);
 	p_int(&p, u->id);
 	p_bool(&p, u->kind == USER_STAFF);
 	p_int(&p, u->firm_id);
 	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
 	p_str(&p, q);
-	p_bool(&p, unread);
 	p_int(&p, limit);
 	p_int(&p, offset);
-	a = db_all_json(db, buf_str(&sql), &p);
+	arr = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);
-	return a;
+	return arr;
 }
 
 struct json_object *

@@ -30,6 +30,11 @@ static const char thread_select[] =
     " FROM threads t JOIN accounts a ON a.id = t.account_id"
     " WHERE t.firm_id = $3 AND ($4::bigint IS NULL OR t.account_id = $4)";
 
+/* Orders of a thread list on the threads' own columns ($2: staff?). */
+static const char thread_by_activity[] =
+    "CASE WHEN $2 THEN t.last_message_at ELSE t.last_public_message_at END DESC, t.id DESC";
+static const char thread_by_waiting[] = "t.waiting_since ASC NULLS LAST, t.id";
+
 static void
 p_principal(struct params *p, const struct principal *u)
 {
@@ -59,15 +64,33 @@ db_threads_list(struct db *db, const struct principal *u, const struct thread_fi
 	p_str(&p, f->waiting_on);
 	p_int(&p, limit);
 	p_int(&p, offset);
-	buf_printf(&sql,
-	    "SELECT * FROM (%s AND ($5::bigint IS NULL OR t.account_id = $5)"
-	    "   AND ($6::boolean IS NULL OR t.archived = $6)"
-	    "   AND ($8::text IS NULL OR ($8 = 'none' AND t.assignee_id IS NULL)"
-	    "        OR ($8 = 'id' AND t.assignee_id = $9))) x"
-	    " WHERE (NOT $7 OR unread_count > 0) AND ($10::text IS NULL OR waiting_on = $10)"
-	    " ORDER BY %s LIMIT $11 OFFSET $12",
-	    thread_select,
-	    f->by_waiting ? "waiting_since ASC NULLS LAST, id" : "last_message_at DESC, id DESC");
+	/*
+	 * Unread counts cost a count per thread: without the unread filter, pick
+	 * the page by the thread's own columns first and count for it alone.
+	 */
+	if (f->unread)
+		buf_printf(&sql,
+		    "SELECT * FROM (%s AND ($5::bigint IS NULL OR t.account_id = $5)"
+		    "   AND ($6::boolean IS NULL OR t.archived = $6)"
+		    "   AND ($8::text IS NULL OR ($8 = 'none' AND t.assignee_id IS NULL)"
+		    "        OR ($8 = 'id' AND t.assignee_id = $9))) x"
+		    " WHERE $7 AND unread_count > 0 AND ($10::text IS NULL OR waiting_on = $10)"
+		    " ORDER BY %s LIMIT $11 OFFSET $12",
+		    thread_select,
+		    f->by_waiting ? "waiting_since ASC NULLS LAST, id" : "last_message_at DESC, id DESC");
+	else
+		buf_printf(&sql,
+		    "%s AND t.id IN (SELECT t.id FROM threads t WHERE t.firm_id = $3"
+		    "   AND ($4::bigint IS NULL OR t.account_id = $4)"
+		    "   AND ($5::bigint IS NULL OR t.account_id = $5)"
+		    "   AND ($6::boolean IS NULL OR t.archived = $6) AND NOT $7"
+		    "   AND ($8::text IS NULL OR ($8 = 'none' AND t.assignee_id IS NULL)"
+		    "        OR ($8 = 'id' AND t.assignee_id = $9))"
+		    "   AND ($10::text IS NULL OR $10 = CASE t.last_public_author_kind"
+		    "        WHEN 'contact' THEN 'firm' WHEN 'staff' THEN 'client' END)"
+		    "   ORDER BY %s LIMIT $11 OFFSET $12) ORDER BY %s",
+		    thread_select, f->by_waiting ? thread_by_waiting : thread_by_activity,
+		    f->by_waiting ? thread_by_waiting : thread_by_activity);
 	a = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	return a;
