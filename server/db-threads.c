@@ -16,7 +16,8 @@ static const char thread_select[] =
     " folio_ts(CASE WHEN $2 THEN t.last_message_at ELSE t.last_public_message_at END)"
     "   AS last_message_at,"
     " CASE WHEN $2 THEN t.last_message_id ELSE t.last_public_message_id END AS last_message_id,"
-    " folio_unread(t.id, $1, $2) AS unread_count,"
+    /* User 0 is an audience (an event's payload), not a user: it has no unread count. */
+    " CASE WHEN $1 <> 0 THEN folio_unread(t.id, $1, $2) END AS unread_count,"
     " t.archived, folio_ts(t.archived_at) AS archived_at, t.assignee_id,"
     " CASE t.last_public_author_kind WHEN 'contact' THEN 'firm' WHEN 'staff' THEN 'client' END"
     "   AS waiting_on,"
