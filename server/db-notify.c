@@ -215,6 +215,22 @@ db_notify_list(struct db *db, const struct principal *u, bool unread, int64_t li
 	    &p);
 }
 
+int64_t
+db_notify_unread_count(struct db *db, const struct principal *u)
+{
+	struct params p = { 0 };
+
+	p_int(&p, u->id);
+	p_id(&p, u->view_as_account);
+	return db_one_int(db,
+	    "SELECT count(*) FROM (SELECT DISTINCT ON (n.thread_id) n.read_at FROM notifications n"
+	    "  WHERE CASE WHEN $2::bigint IS NULL THEN n.user_id = $1"
+	    "   ELSE n.account_id = $2"
+	    "    AND n.user_id IN (SELECT user_id FROM contacts WHERE account_id = $2) END"
+	    "  ORDER BY n.thread_id, n.bump DESC) z WHERE read_at IS NULL",
+	    &p, -1);
+}
+
 struct json_object *
 db_notify_read(struct db *db, const struct principal *u, int64_t id)
 {

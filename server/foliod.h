@@ -193,6 +193,9 @@ void reply_list(struct request *req, struct json_object *items, const char *next
 int req_page(struct request *req, int64_t *limit, int64_t *offset);
 /* Replies with items, and a next cursor when the page was full. Takes ownership of items. */
 void reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset);
+/* The same with one more top-level member key: value (taken). */
+void reply_page_with(struct request *req, struct json_object *items, int64_t limit, int64_t offset,
+    const char *key, struct json_object *value);
 
 /*
  * Field getters for request bodies that reply 422 naming the field on a wrong
@@ -456,6 +459,8 @@ struct json_object *db_notify_bump(struct db *db, const struct notify_ctx *c, in
     const char *type);
 struct json_object *db_notify_list(struct db *db, const struct principal *u, bool unread,
     int64_t limit, int64_t offset);
+/* Threads with an unread item for u; -1 on failure. */
+int64_t db_notify_unread_count(struct db *db, const struct principal *u);
 struct json_object *db_notify_read(struct db *db, const struct principal *u, int64_t id);
 int db_notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
 /* The thread's new assignee once (then remembered), 0 when unchanged or none. */

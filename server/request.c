@@ -211,8 +211,21 @@ req_page(struct request *req, int64_t *limit, int64_t *offset)
 void
 reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset)
 {
+	reply_page_with(req, items, limit, offset, NULL, NULL);
+}
+
+void
+reply_page_with(struct request *req, struct json_object *items, int64_t limit, int64_t offset,
+    const char *key, struct json_object *value)
+{
+	struct json_object *o = json_object_new_object();
 	char next[32];
 
 	snprintf(next, sizeof next, "%" PRId64, offset + limit);
-	reply_list(req, items, (int64_t)json_object_array_length(items) == limit ? next : NULL);
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next",
+	    (int64_t)json_object_array_length(items) == limit ? json_object_new_string(next) : NULL);
+	if (key)
+		json_object_object_add(o, key, value);
+	reply_json(req, 200, o);
 }

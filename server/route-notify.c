@@ -12,14 +12,20 @@ route_notifications_list(struct request *req, struct db *db)
 {
 	struct json_object *a;
 	const char *v;
-	int64_t limit, offset;
+	int64_t limit, offset, total;
 	bool unread;
 
 	if (req_page(req, &limit, &offset) != 0)
 		return;
 	unread = (v = req_arg(req, "unread")) != NULL && strcmp(v, "true") == 0;
-	if ((a = db_notify_list(db, &req->user, unread, limit, offset)) != NULL)
-		reply_page(req, a, limit, offset);
+	if ((a = db_notify_list(db, &req->user, unread, limit, offset)) == NULL)
+		return;
+	/* How many items are unread in all, for a badge beyond the first page. */
+	total = db_notify_unread_count(db, &req->user);
+	if (total < 0)
+		json_object_put(a);
+	else
+		reply_page_with(req, a, limit, offset, "unread_count", json_object_new_int64(total));
 }
 
 void

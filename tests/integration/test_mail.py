@@ -174,6 +174,10 @@ def inbox_items_are_per_thread_bumped_and_read():
     last = f.owner.must("GET", f"/api/v1/threads/{t1['id']}/messages")["items"][-1]["id"]
     f.owner.must("POST", f"/api/v1/threads/{t1['id']}/read", {"up_to_message_id": last})
     h.eq([(i["thread_id"], i["read"]) for i in items(f.owner)], [(t1["id"], True), (t2["id"], False)])
+    # The unread total covers every page, not only the one returned.
+    page = f.owner.must("GET", "/api/v1/notifications", query={"limit": "1"})
+    h.eq((len(page["items"]), page["unread_count"]), (1, 1), "one item shown, one unread in all")
+    h.ok(page["next"] is not None, "a second page")
     # Someone else's item is not there for you.
     h.eq(a.post(f"/api/v1/notifications/{first['id']}/read").status, 404)
     h.eq([i["type"] for i in items(a)], ["thread", "thread"], "a contact's own replies bump nothing")
