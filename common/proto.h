@@ -12,6 +12,7 @@ enum staff_role { ROLE_NONE, ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER };
 #define EV_THREAD_CREATED "thread.created"
 #define EV_THREAD_UPDATED "thread.updated"
 #define EV_MESSAGE_CREATED "message.created"
+#define EV_MESSAGE_UPDATED "message.updated"
 #define EV_THREAD_READ "thread.read"
 #define EV_DOCUMENT_CREATED "document.created"
 #define EV_TASK_UPDATED "task.updated"

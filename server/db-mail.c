@@ -90,6 +90,9 @@ int
 db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r, const char *err)
 {
 	struct params p = { 0 };
+	struct pg_result *res;
+	int64_t firm_id = 0, thread_id = 0, message_id = 0;
+	bool failed = false;
 
 	p_int(&p, id);
 	p_str(&p, lease);
@@ -97,19 +100,45 @@ db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r,
 	p_str(&p, r == MAIL_SENT ? NULL : err);
 	p_int(&p, cfg.mail_retry_seconds > 0 ? cfg.mail_retry_seconds : 1);
 	p_int(&p, MAIL_RETRY_MAX_SECONDS);
+	/* A mail failed for good changes its message as staff see it: tell them with it. */
+	if (db_begin(db) != 0)
+		return -1;
 	/* Only while our lease holds: after it ran out the row is someone else's. */
-	return db_run(db,
-		   "UPDATE mail_outbox SET locked_until = NULL, lease = NULL, last_error = $4,"
-		   " state = CASE WHEN $3 = 'pending'"
-		   "   AND created_at < folio_now() - interval '" MAIL_GIVE_UP "'"
-		   "   THEN 'failed' ELSE $3 END,"
-		   " sent_at = CASE WHEN $3 = 'sent' THEN folio_now() END,"
-		   " next_attempt_at = CASE WHEN $3 = 'pending' THEN folio_now() +"
-		   " make_interval(secs =>"
-		   "   least($5::float8 * power(2, least(attempts - 1, 30)), $6)) ELSE"
-		   " next_attempt_at END"
-		   " WHERE id = $1 AND lease = $2 AND state = 'sending'",
-		   &p) < 0 ? -1 : 0;
+	res = db_exec(db,
+	    "UPDATE mail_outbox SET locked_until = NULL, lease = NULL, last_error = $4,"
+	    " state = CASE WHEN $3 = 'pending'"
+	    "   AND created_at < folio_now() - interval '" MAIL_GIVE_UP "'"
+	    "   THEN 'failed' ELSE $3 END,"
+	    " sent_at = CASE WHEN $3 = 'sent' THEN folio_now() END,"
+	    " next_attempt_at = CASE WHEN $3 = 'pending' THEN folio_now() +"
+	    " make_interval(secs =>"
+	    "   least($5::float8 * power(2, least(attempts - 1, 30)), $6)) ELSE"
+	    " next_attempt_at END"
+	    " WHERE id = $1 AND lease = $2 AND state = 'sending'"
+	    /* Only mails about the message itself count in its delivery (db-threads.c). */
+	    " RETURNING state = 'failed' AND kind IN ('thread', 'message'), firm_id,"
+	    "  coalesce(thread_id, (SELECT m.thread_id FROM messages m"
+	    "   WHERE m.id = mail_outbox.message_id), 0),"
+	    "  coalesce(message_id, 0)",
+	    &p);
+	if (res == NULL)
+		goto fail;
+	if (db_rows(res) > 0) {
+		failed = strcmp(db_text(res, 0, 0), "t") == 0;
+		firm_id = db_int(res, 0, 1);
+		thread_id = db_int(res, 0, 2);
+		message_id = db_int(res, 0, 3);
+	}
+	db_clear(res);
+	if (failed && message_id > 0 && thread_id > 0 &&
+	    events_emit_message_updated(db, firm_id, thread_id, message_id) != 0)
+		goto fail;
+	if (db_commit(db) != 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
 }
 
 int64_t

@@ -203,6 +203,36 @@ out:
 }
 
 int
+events_emit_message_updated(struct db *db, int64_t firm_id, int64_t thread_id,
+    int64_t message_id)
+{
+	struct json_object *pl[EV_AUDIENCES] = { NULL, NULL, NULL };
+	struct principal who;
+	struct params p = { 0 };
+	struct pg_result *res;
+	int64_t account_id;
+	int rc;
+
+	p_int(&p, thread_id);
+	p_int(&p, firm_id);
+	if ((res = db_exec(db, "SELECT account_id FROM threads WHERE id = $1 AND firm_id = $2",
+		 &p)) == NULL)
+		return -1;
+	account_id = db_rows(res) > 0 ? db_int(res, 0, 0) : 0;
+	db_clear(res);
+	if (account_id <= 0)
+		return 0; /* the thread is gone: nobody to tell */
+	/* Staff only: a message's mail delivery is not part of the contacts' view. */
+	events_audience_of(&who, firm_id, account_id, true);
+	if ((pl[EV_STAFF] = events_message_payload(db, &who, thread_id, account_id, message_id)) ==
+	    NULL)
+		return -1; /* its outbox row would be gone with it (ON DELETE CASCADE) */
+	rc = events_emit_row(db, EV_MESSAGE_UPDATED, firm_id, account_id, true, 0, 0, pl);
+	events_put_all(pl);
+	return rc;
+}
+
+int
 events_emit_read(struct db *db, const struct principal *u, int64_t thread_id)
 {
 	struct params p = { 0 };

@@ -544,6 +544,12 @@ int events_emit_thread(struct db *db, const struct principal *u, const char *typ
 /* message.created (the author's copy carries client_msg_id); with_thread adds thread.updated. */
 int events_emit_message(struct db *db, const struct principal *u, int64_t thread_id,
     int64_t message_id, bool with_thread);
+/*
+ * message.updated {thread_id, account_id, message}, staff only, with the staff
+ * view of the message (its mail delivery changed). No thread or message: 0, nothing.
+ */
+int events_emit_message_updated(struct db *db, int64_t firm_id, int64_t thread_id,
+    int64_t message_id);
 /* thread.read {thread_id, up_to_message_id, unread_count}, for u's sessions only. */
 int events_emit_read(struct db *db, const struct principal *u, int64_t thread_id);
 int events_emit_task(struct db *db, const struct principal *u, int64_t task_id);

@@ -523,6 +523,8 @@ void model_messages_set(struct model *m, struct message *v, size_t n, bool has_o
 void model_messages_prepend(struct model *m, struct message *v, size_t n, bool has_older);
 /* Adds or replaces one message of the open thread (by id, or local echo by client_msg_id). */
 bool model_message_add(struct model *m, const struct message *msg);
+/* Replaces the held message with msg's id (message.updated); false when not held. */
+bool model_message_replace(struct model *m, const struct message *msg);
 /* The newest message id of the open thread not written here; 0 when none. */
 int64_t model_last_message_id(const struct model *m);
 /*

@@ -493,6 +493,25 @@ model_message_add(struct model *m, const struct message *msg)
 	return true;
 }
 
+/* A held message changed (staff: its mail delivery): take the new copy; others are ignored. */
+bool
+model_message_replace(struct model *m, const struct message *msg)
+{
+	size_t i;
+
+	if (msg->id <= 0 || (msg->thread_id > 0 && msg->thread_id != m->thread.id))
+		return false;
+	for (i = 0; i < m->nmsgs; i++) {
+		if (m->msgs[i].id == msg->id) {
+			message_clear(&m->msgs[i]);
+			message_copy(&m->msgs[i], msg);
+			m->dirty |= DIRTY_BODY;
+			return true;
+		}
+	}
+	return false;
+}
+
 int64_t
 model_last_message_id(const struct model *m)
 {
@@ -656,6 +675,8 @@ model_apply_event(struct model *m, const struct event *ev, bool *post_read)
 	m->last_event = ev->id;
 	if (strcmp(ev->type, "message.created") == 0 && ev->has_message) {
 		model_event_message(m, ev, post_read);
+	} else if (strcmp(ev->type, "message.updated") == 0 && ev->has_message) {
+		model_message_replace(m, &ev->message);
 	} else if (strcmp(ev->type, "thread.read") == 0 && ev->has_unread) {
 		/* Our marker moved, here or elsewhere: a known thread gives the change. */
 		if (model_thread_find(m, ev->thread_id) != NULL || m->thread.id == ev->thread_id)

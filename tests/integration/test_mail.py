@@ -4,9 +4,12 @@ answers 4xx or 5xx, and two instances sharing one outbox.
 
 Every assertion on mail reads what the SMTP catcher actually stored."""
 
+import json
 import threading
 import time
 import uuid
+
+import websocket
 
 import harness as h
 import mailcheck as mc
@@ -281,6 +284,38 @@ def smtp_4xx_is_retried_and_sent_once():
     h.eq(len(mc.to(addr)), 1)
 
 
+class Sub:
+    """An event socket (?access_token=); a thread reads its events into .events."""
+
+    def __init__(self, srv, client):
+        url = f"ws://127.0.0.1:{srv.port}/api/v1/events?access_token={client.token}"
+        self.ws = websocket.create_connection(url, timeout=30)
+        self.ws.settimeout(None)
+        self.events = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            while True:
+                op, data = self.ws.recv_data(control_frame=True)
+                if op == websocket.ABNF.OPCODE_TEXT:
+                    self.events.append(json.loads(data))
+                elif op == websocket.ABNF.OPCODE_CLOSE:
+                    return
+        except Exception:  # the socket went away
+            pass
+
+    def of_type(self, t):
+        return [e for e in list(self.events) if e["type"] == t]
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+
 @h.test
 def smtp_5xx_marks_permanent_failure_visible_to_staff():
     srv = h.server()
@@ -288,6 +323,7 @@ def smtp_5xx_marks_permanent_failure_visible_to_staff():
     addr_a, addr_b = email(p["a"]), email(p["b"])
     t = f.thread(acc["id"], subject=unique("Bounce"))
     mc.drained(srv, addr_a, addr_b)
+    staff_sub, contact_sub = Sub(srv, f.owner), Sub(srv, p["a"])
     mc.smtp("fail", "5xx", "rcpt")
     try:
         m = f.owner.must("POST", f"/api/v1/threads/{t['id']}/messages", {"body": "Will bounce"}, status=201)
@@ -295,9 +331,26 @@ def smtp_5xx_marks_permanent_failure_visible_to_staff():
                    == {"failed"}, 20, "permanent failures")
     finally:
         mc.smtp("fail", "off")
+    # Staff hear of each failure live: message.updated with the message as staff see it.
+    def failed_live():
+        ups = [e for e in staff_sub.of_type("message.updated") if e["message"]["id"] == m["id"]]
+        return ups and ups[-1]["message"]["delivery"]["failed"] == 2 and ups
+    ups = h.wait_for(failed_live, 20, "message.updated for staff")
+    h.eq((ups[-1]["thread_id"], ups[-1]["account_id"]), (t["id"], acc["id"]))
+    h.ok(all(e["message"]["delivery"]["failed"] >= 1 for e in ups), "each update carries a failure")
+    h.eq(sorted(x["email"] for x in ups[-1]["message"]["delivery"]["failures"]), sorted([addr_a, addr_b]))
+    # Contacts do not: a later message reaches them, the update before it never did.
+    later = f.owner.must("POST", f"/api/v1/threads/{t['id']}/messages", {"body": "After the bounce"},
+                         status=201)
+    h.wait_for(lambda: any(e["message"]["id"] == later["id"] for e in contact_sub.of_type("message.created")),
+               20, "the contact's socket is live")
+    h.eq(contact_sub.of_type("message.updated"), [], "no message.updated for contacts")
+    staff_sub.close()
+    contact_sub.close()
+    mc.drained(srv, addr_a, addr_b)
     srv.advance(7 * 86400, f.owner)  # no retry, however long one waits
     mc.settle()
-    h.eq(len(mc.to(addr_a)), 1, "only the first (new chat) mail arrived")
+    h.eq(len(mc.to(addr_a)), 2, "the new chat and the later message arrived, the bounced one never")
     msgs = f.owner.must("GET", f"/api/v1/threads/{t['id']}/messages")["items"]
     d = [x for x in msgs if x["id"] == m["id"]][0]["delivery"]
     h.eq((d["sent"], d["pending"], d["failed"]), (0, 0, 2))

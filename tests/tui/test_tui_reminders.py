@@ -200,6 +200,27 @@ def failed_delivery_shown_on_the_message():
 
 
 @h.test
+def failed_delivery_appears_live_without_a_key():
+    th = thread("Live bounce")
+    mc.drained(srv, carla_email)
+    u = tuilib.User(srv, firm.owner_email)
+    t = u.start(100, 30)
+    open_thread(t, "Live bounce")
+    mc.smtp("fail", "5xx", "rcpt")
+    try:
+        msg = firm.owner.must("POST", f"/api/v1/threads/{th['id']}/messages", {"body": "This one bounces"},
+                              status=201)
+        t.wait("This one bounces")
+        h.wait_for(lambda: [r for r in mc.outbox(srv, f"message_id = {msg['id']}") if r[2] == "failed"], 20,
+                   "the mail to fail for good")
+    finally:
+        mc.smtp("fail", "off")
+    # message.updated brings the failure to the open thread: no key pressed since.
+    t.wait(f"mail not delivered to {carla_email}")
+    t.stop()
+
+
+@h.test
 def contacts_have_no_thread_menu():
     tid = thread("Contact view")["id"]
     u = tuilib.User(srv, carla_email)

@@ -235,6 +235,37 @@ START_TEST(local_echo_replaced_by_server_copy)
 }
 END_TEST
 
+START_TEST(message_updated_replaces_held_message)
+{
+	struct model m;
+	struct event ev;
+	bool post_read;
+
+	model_init(&m);
+	open_thread(&m);
+	m.dirty = 0;
+	ev = parse_event("{\"id\":8,\"type\":\"message.updated\",\"thread_id\":7,\"account_id\":1,"
+			 "\"message\":{\"id\":11,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,"
+			 "\"name\":\"C\"},\"body\":\"b\",\"delivery\":{\"sent\":0,\"pending\":0,\"failed\":1,"
+			 "\"failures\":[{\"email\":\"c@example.com\",\"error\":\"550 no\"}]}}}");
+	ck_assert_int_eq(model_apply_event(&m, &ev, &post_read), 0);
+	ck_assert(!post_read);
+	ck_assert_uint_eq(m.nmsgs, 3); /* replaced, not added */
+	ck_assert_int_eq(m.msgs[1].id, 11);
+	ck_assert_uint_eq(m.msgs[1].nfailures, 1);
+	ck_assert(m.dirty & DIRTY_BODY);
+	event_clear(&ev);
+	/* A message not held (or of another thread) is not added. */
+	ev = parse_event("{\"id\":9,\"type\":\"message.updated\",\"thread_id\":7,\"account_id\":1,"
+			 "\"message\":{\"id\":99,\"thread_id\":7,\"author\":{\"kind\":\"contact\",\"id\":200,"
+			 "\"name\":\"C\"},\"body\":\"z\"}}");
+	model_apply_event(&m, &ev, &post_read);
+	ck_assert_uint_eq(m.nmsgs, 3);
+	event_clear(&ev);
+	model_free(&m);
+}
+END_TEST
+
 START_TEST(read_marker_moves_account_count)
 {
 	struct model m;
@@ -528,6 +559,7 @@ model_suite(void)
 	tcase_add_test(tc, divider_at_first_unread_not_own);
 	tcase_add_test(tc, event_message_appends_once_and_counts_unread);
 	tcase_add_test(tc, local_echo_replaced_by_server_copy);
+	tcase_add_test(tc, message_updated_replaces_held_message);
 	tcase_add_test(tc, read_marker_moves_account_count);
 	tcase_add_test(tc, thread_event_upserts_and_asks_refetch_when_unknown);
 	tcase_add_test(tc, older_page_prepends_without_duplicates);
