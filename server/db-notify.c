@@ -107,6 +107,12 @@ db_notify_id_array(struct json_object *ids)
 	return buf_detach(&b);
 }
 
+/* Team members as mail recipients: who they are and whether they take mail. */
+#define STAFF_RECIPIENTS \
+	"SELECT u.id, u.name, u.email, coalesce(ns.email, true) AS mail" \
+	" FROM staff s JOIN users u ON u.id = s.user_id" \
+	" LEFT JOIN notification_settings ns ON ns.user_id = s.user_id"
+
 struct json_object *
 db_notify_staff(struct db *db, int64_t firm_id, int64_t assignee_id, int64_t actor_id,
     struct json_object *except)
@@ -121,9 +127,7 @@ db_notify_staff(struct db *db, int64_t firm_id, int64_t assignee_id, int64_t act
 	p_str(&p, ex);
 	/* Everyone while unassigned; then the assignee and who asked for all client activity. */
 	a = db_all_json(db,
-	    "SELECT u.id, u.name, u.email, coalesce(ns.email, true) AS mail"
-	    " FROM staff s JOIN users u ON u.id = s.user_id"
-	    " LEFT JOIN notification_settings ns ON ns.user_id = s.user_id"
+	    STAFF_RECIPIENTS
 	    " WHERE s.firm_id = $1 AND s.user_id IS DISTINCT FROM $3"
 	    " AND NOT (s.user_id = ANY ($4::bigint[]))"
 	    " AND ($2::bigint IS NULL OR s.user_id = $2 OR coalesce(ns.all_client_activity, false))"
@@ -144,9 +148,7 @@ db_notify_staff_ids(struct db *db, int64_t firm_id, struct json_object *ids, int
 	p_str(&p, arr);
 	p_id(&p, actor_id);
 	a = db_all_json(db,
-	    "SELECT u.id, u.name, u.email, coalesce(ns.email, true) AS mail"
-	    " FROM staff s JOIN users u ON u.id = s.user_id"
-	    " LEFT JOIN notification_settings ns ON ns.user_id = s.user_id"
+	    STAFF_RECIPIENTS
 	    " WHERE s.firm_id = $1 AND s.user_id = ANY ($2::bigint[])"
 	    " AND s.user_id IS DISTINCT FROM $3 ORDER BY u.id",
 	    &p);
