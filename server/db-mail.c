@@ -18,24 +18,11 @@
 /* A mail still undelivered this long after it was queued is given up. */
 #define MAIL_GIVE_UP "3 days"
 
-/* The host part of the sender, for Message-IDs. */
-static const char *
-db_mail_domain(void)
-{
-	const char *at = strrchr(cfg.mail_from, '@');
-
-	return at && mail_smtp_address_ok(cfg.mail_from) ? at + 1 : "localhost";
-}
-
 int
 db_mail_queue(struct db *db, const struct mail_queue *q)
 {
 	struct params p = { 0 };
-	char rnd[33], *ident;
-	int rc;
 
-	auth_random_hex(rnd, 16);
-	ident = xasprintf("<folio.%s@%s>", rnd, db_mail_domain());
 	p_int(&p, q->firm_id);
 	p_str(&p, mail_compose_kind(q->kind));
 	p_id(&p, q->thread_id);
@@ -44,22 +31,35 @@ db_mail_queue(struct db *db, const struct mail_queue *q)
 	p_id(&p, q->user_id);
 	p_str(&p, q->to_email);
 	p_str(&p, q->to_name);
-	p_str(&p, q->from_name);
-	p_str(&p, q->text->subject);
-	p_str(&p, q->text->text);
-	p_str(&p, q->text->html);
-	p_str(&p, ident);
+	p_id(&p, q->actor_id);
+	p_id(&p, q->task_id);
+	p_bool(&p, q->task_done);
 	/* NOTIFY is delivered at commit, so a mailer never looks before the row is there. */
-	rc = db_one_int(db,
-		 "WITH i AS (INSERT INTO mail_outbox (firm_id, kind, thread_id, message_id,"
-		 " ledger_id,"
-		 "  user_id, to_email, to_name, from_name, subject, body_text, body_html,"
-		 " message_ident)"
-		 "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id)"
-		 " SELECT i.id FROM i, pg_notify('folio_mail', '')",
-		 &p, -1) > 0 ? 0 : -1;
-	free(ident);
-	return rc;
+	return db_one_int(db,
+		   "WITH i AS (INSERT INTO mail_outbox (firm_id, kind, thread_id, message_id,"
+		   "  ledger_id, user_id, to_email, to_name, actor_id, task_id, task_done)"
+		   "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id)"
+		   " SELECT i.id FROM i, pg_notify('folio_mail', '')",
+		   &p, -1) > 0 ? 0 : -1;
+}
+
+int
+db_mail_composed(struct db *db, int64_t id, const char *lease, const char *from_name,
+    const struct mail_text *t, const char *ident)
+{
+	struct params p = { 0 };
+
+	p_int(&p, id);
+	p_str(&p, lease);
+	p_str(&p, from_name);
+	p_str(&p, t->subject);
+	p_str(&p, t->text);
+	p_str(&p, t->html);
+	p_str(&p, ident);
+	return db_run(db,
+		   "UPDATE mail_outbox SET from_name = $3, subject = $4, body_text = $5,"
+		   " body_html = $6, message_ident = $7 WHERE id = $1 AND lease = $2",
+		   &p) == 1 ? 0 : -1;
 }
 
 struct json_object *
@@ -81,28 +81,25 @@ db_mail_claim(struct db *db, const char *lease, int lease_seconds)
 	    "  WHERE state IN ('pending', 'sending') AND next_attempt_at <= folio_now()"
 	    "  AND (locked_until IS NULL OR locked_until < clock_timestamp())"
 	    "  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	    " RETURNING id, to_email, to_name, from_name, subject, body_text, body_html,"
-	    " message_ident, attempts",
+	    " RETURNING id, kind, thread_id, message_id, actor_id, task_id, task_done,"
+	    " to_email, to_name, from_name, subject, body_text, body_html, message_ident, attempts",
 	    &p);
 }
 
 int
-db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r, const char *err)
+db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r, const char *err,
+    struct mail_failed *failed)
 {
 	struct params p = { 0 };
 	struct pg_result *res;
-	int64_t firm_id = 0, thread_id = 0, message_id = 0;
-	bool failed = false;
 
+	memset(failed, 0, sizeof *failed);
 	p_int(&p, id);
 	p_str(&p, lease);
 	p_str(&p, r == MAIL_SENT ? "sent" : r == MAIL_FAILED ? "failed" : "pending");
 	p_str(&p, r == MAIL_SENT ? NULL : err);
 	p_int(&p, cfg.mail_retry_seconds > 0 ? cfg.mail_retry_seconds : 1);
 	p_int(&p, MAIL_RETRY_MAX_SECONDS);
-	/* A mail failed for good changes its message as staff see it: tell them with it. */
-	if (db_begin(db) != 0)
-		return -1;
 	/* Only while our lease holds: after it ran out the row is someone else's. */
 	res = db_exec(db,
 	    "UPDATE mail_outbox SET locked_until = NULL, lease = NULL, last_error = $4,"
@@ -115,30 +112,21 @@ db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r,
 	    "   least($5::float8 * power(2, least(attempts - 1, 30)), $6)) ELSE"
 	    " next_attempt_at END"
 	    " WHERE id = $1 AND lease = $2 AND state = 'sending'"
-	    /* Only mails about the message itself count in its delivery (db-threads.c). */
+	    /* Only mails about the message itself count in its delivery (db-messages.c). */
 	    " RETURNING state = 'failed' AND kind IN ('thread', 'message'), firm_id,"
 	    "  coalesce(thread_id, (SELECT m.thread_id FROM messages m"
 	    "   WHERE m.id = mail_outbox.message_id), 0),"
 	    "  coalesce(message_id, 0)",
 	    &p);
 	if (res == NULL)
-		goto fail;
-	if (db_rows(res) > 0) {
-		failed = strcmp(db_text(res, 0, 0), "t") == 0;
-		firm_id = db_int(res, 0, 1);
-		thread_id = db_int(res, 0, 2);
-		message_id = db_int(res, 0, 3);
+		return -1;
+	if (db_rows(res) > 0 && strcmp(db_text(res, 0, 0), "t") == 0) {
+		failed->firm_id = db_int(res, 0, 1);
+		failed->thread_id = db_int(res, 0, 2);
+		failed->message_id = db_int(res, 0, 3);
 	}
 	db_clear(res);
-	if (failed && message_id > 0 && thread_id > 0 &&
-	    events_emit_message_updated(db, firm_id, thread_id, message_id) != 0)
-		goto fail;
-	if (db_commit(db) != 0)
-		goto fail;
 	return 0;
-fail:
-	db_rollback(db);
-	return -1;
 }
 
 int64_t

@@ -39,7 +39,7 @@ db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t
 	    " a.name AS account_name, f.name AS firm_name, m.id AS message_id, m.body, m.body_html,"
 	    " coalesce(m.internal, false) AS internal, coalesce(m.mentions, '{}') AS mentions,"
 	    " x.id AS actor_id, x.kind AS actor_kind, x.name AS actor_name,"
-	    " k.title AS task_title, coalesce(k.done, false) AS task_done"
+	    " k.id AS task_id, k.title AS task_title, coalesce(k.done, false) AS task_done"
 	    " FROM threads t JOIN accounts a ON a.id = t.account_id JOIN firms f ON f.id ="
 	    " t.firm_id"
 	    " LEFT JOIN messages m ON m.id = coalesce($2, t.last_public_message_id) AND"
@@ -57,6 +57,7 @@ db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t
 	json_get_int(row, "assignee_id", &c->assignee_id);
 	json_get_int(row, "message_id", &c->message_id);
 	json_get_int(row, "actor_id", &c->actor_id);
+	json_get_int(row, "task_id", &c->task_id);
 	json_get_bool(row, "internal", &c->internal);
 	json_get_bool(row, "task_done", &c->task_done);
 	json_get_array(row, "mentions", &c->mentions);

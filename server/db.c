@@ -1,7 +1,10 @@
 /*
  * db.c -- the thin layer over libpq: parameters, statements, rows as JSON.
  * Only pool threads call these; a connection belongs to one thread at a time.
- * It does not know any table: the SQL lives in db-*.c and route-*.c helpers.
+ * Every statement is prepared once per connection, the first time its text is
+ * run, and executed by name after that: PostgreSQL parses it once, not on
+ * every request. Statements run in a job are counted for the request log.
+ * It does not know any table: the SQL lives in db-*.c.
  */
 #include "foliod.h"
 
@@ -21,6 +24,101 @@
 #define OID_INT8ARR 1016
 #define OID_NUMERIC 1700
 #define OID_JSONB 3802
+
+/*
+ * Prepared statements of one connection, by the hash of their text (open
+ * addressing). A statement is named after its slot, so names are unique
+ * per connection. Past DB_PREPARED_MAX texts, statements run unprepared.
+ */
+#define DB_PREPARED_SLOTS 1024
+#define DB_PREPARED_MAX 512
+struct db_prepared {
+	size_t n;
+	struct {
+		uint64_t hash;
+		char *sql;
+	} slot[DB_PREPARED_SLOTS];
+};
+
+static uint64_t
+db_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+db_prepared_free(struct db *db)
+{
+	size_t i;
+
+	if (db->prepared == NULL)
+		return;
+	for (i = 0; i < DB_PREPARED_SLOTS; i++)
+		free(db->prepared->slot[i].sql);
+	free(db->prepared);
+	db->prepared = NULL;
+}
+
+/*
+ * The statement name for sql on this connection, preparing it on first use,
+ * into name. Returns 1 with a name, 0 to run it unprepared (the cache is
+ * full), or -1 when preparing failed (*failed holds the result).
+ */
+static int
+db_prepared_name(struct db *db, const char *sql, int nparams, char name[16], PGresult **failed)
+{
+	uint64_t h = db_hash(sql);
+	size_t i = (size_t)(h % DB_PREPARED_SLOTS);
+	PGresult *res;
+
+	if (db->prepared == NULL)
+		db->prepared = xcalloc(1, sizeof *db->prepared);
+	while (db->prepared->slot[i].sql != NULL) {
+		if (db->prepared->slot[i].hash == h && strcmp(db->prepared->slot[i].sql, sql) == 0) {
+			snprintf(name, 16, "f%zu", i);
+			return 1;
+		}
+		i = (i + 1) % DB_PREPARED_SLOTS;
+	}
+	if (db->prepared->n >= DB_PREPARED_MAX)
+		return 0;
+	snprintf(name, 16, "f%zu", i);
+	res = PQprepare(db->conn, name, sql, nparams, NULL);
+	db->prepares++;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*failed = res;
+		return -1;
+	}
+	PQclear(res);
+	db->prepared->slot[i].hash = h;
+	db->prepared->slot[i].sql = xstrdup(sql);
+	db->prepared->n++;
+	return 1;
+}
+
+/* Runs sql with p: by name when prepared. Returns libpq's result (never NULL but on OOM). */
+static PGresult *
+db_send(struct db *db, const char *sql, const struct params *p)
+{
+	PGresult *failed = NULL;
+	char name[16];
+	int n = p ? p->n : 0;
+	const char *const *v = p ? p->v : NULL;
+
+	db->statements++;
+	switch (db_prepared_name(db, sql, n, name, &failed)) {
+	case 1:
+		return PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
+	case 0:
+		return PQexecParams(db->conn, sql, n, NULL, v, NULL, NULL, 0);
+	default:
+		return failed;
+	}
+}
 
 static void
 p_add(struct params *p, const char *v)
@@ -72,6 +170,14 @@ db_notice(void *arg, const char *message)
 	log_debug("database: %s", message);
 }
 
+void
+db_job_start(struct db *db)
+{
+	db->fresh = true;
+	db->statements = 0;
+	db->prepares = 0;
+}
+
 int
 db_connect(struct db *db)
 {
@@ -79,6 +185,7 @@ db_connect(struct db *db)
 		return 0;
 	if (db->conn)
 		PQfinish(db->conn);
+	db_prepared_free(db); /* statements belong to the connection */
 	db->conn = PQconnectdb(cfg.database_url ? cfg.database_url : "");
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database: %s", PQerrorMessage(db->conn));
@@ -117,6 +224,7 @@ db_close(struct db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db_prepared_free(db);
 }
 
 struct pg_result *
@@ -131,7 +239,7 @@ db_exec(struct db *db, const char *sql, const struct params *p)
 		db->broken = true;
 		return NULL;
 	}
-	res = PQexecParams(db->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
+	res = db_send(db, sql, p);
 	st = PQresultStatus(res);
 	if (db->fresh && PQstatus(db->conn) != CONNECTION_OK) {
 		/*
@@ -145,6 +253,7 @@ db_exec(struct db *db, const char *sql, const struct params *p)
 			db->broken = true;
 			return NULL;
 		}
+		db->statements--; /* the same statement, counted once */
 		return db_exec(db, sql, p);
 	}
 	db->fresh = false;
@@ -192,10 +301,7 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	if (db_run(db, "COMMIT", NULL) < 0)
-		return -1;
-	events_committed(); /* events written in this transaction: sequence them now */
-	return 0;
+	return db_run(db, "COMMIT", NULL) < 0 ? -1 : 0;
 }
 
 void
@@ -335,6 +441,18 @@ db_one_int(struct db *db, const char *sql, const struct params *p, int64_t dflt)
 
 	if (res && db_rows(res) > 0 && !db_isnull(res, 0, 0))
 		v = db_int(res, 0, 0);
+	db_clear(res);
+	return v;
+}
+
+struct json_object *
+db_one_value(struct db *db, const char *sql, const struct params *p)
+{
+	struct pg_result *res = db_exec(db, sql, p);
+	struct json_object *v = NULL;
+
+	if (res && db_rows(res) > 0 && PQnfields((PGresult *)res) > 0)
+		v = db_value_json((PGresult *)res, 0, 0);
 	db_clear(res);
 	return v;
 }

@@ -5,6 +5,7 @@
  * contacts, and the actor itself (a message's author gets its client_msg_id).
  * It does not number or deliver events: after the commit, events_committed()
  * wakes the local sequencer (events-seq.c), which moves the rows into the log.
+ * Its SQL (the outbox row, the payload lookups) is in db-events.c.
  */
 #include "foliod.h"
 
@@ -33,29 +34,16 @@ static int
 events_emit_row(struct db *db, const char *type, int64_t firm_id, int64_t account_id,
     bool staff_only, int64_t user_id, int64_t actor_id, struct json_object *payload[EV_AUDIENCES])
 {
-	struct params p = { 0 };
+	const char *text[EV_AUDIENCES];
 	int i;
 
 	events_check_type(type);
-	for (i = 0; i < EV_AUDIENCES; i++)
+	for (i = 0; i < EV_AUDIENCES; i++) {
 		if (payload[i] && !json_object_is_type(payload[i], json_type_object))
 			abort(); /* a payload is an object whose members join {id, type} */
-	p_str(&p, type);
-	p_int(&p, firm_id);
-	p_id(&p, account_id);
-	p_bool(&p, staff_only);
-	p_id(&p, user_id);
-	p_id(&p, actor_id);
-	for (i = 0; i < EV_AUDIENCES; i++)
-		p_str(&p, payload[i] ? json_text(payload[i]) : NULL);
-	/* A contact copy equal to the staff copy is stored once (NULL: as staff). */
-	if (p.v[7] && strcmp(p.v[6], p.v[7]) == 0)
-		p.v[7] = NULL;
-	if (db_run(db,
-		"INSERT INTO event_outbox (type, firm_id, account_id, staff_only, user_id, actor_id,"
-		" staff_payload, contact_payload, actor_payload)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		&p) != 1)
+		text[i] = payload[i] ? json_text(payload[i]) : NULL;
+	}
+	if (db_events_insert(db, type, firm_id, account_id, staff_only, user_id, actor_id, text) != 0)
 		return -1;
 	events_written = true;
 	return 0;
@@ -162,65 +150,17 @@ events_message_payload(struct db *db, const struct principal *who, int64_t threa
 }
 
 int
-events_emit_message(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id, bool with_thread)
-{
-	struct json_object *pl[EV_AUDIENCES] = { NULL, NULL, NULL }, *m;
-	struct principal who;
-	int64_t account_id;
-	const char *cmid = NULL;
-	bool internal = false;
-	int rc = -1;
-
-	if ((account_id = db_thread_account(db, u, thread_id, false)) <= 0)
-		return -1;
-	/* Each audience's own view: staff see more of a message (its mail delivery) than contacts. */
-	events_audience_of(&who, u->firm_id, account_id, true);
-	if ((pl[EV_STAFF] = events_message_payload(db, &who, thread_id, account_id, message_id)) ==
-	    NULL)
-		goto out;
-	json_object_object_get_ex(pl[EV_STAFF], "message", &m);
-	json_get_bool(m, "internal", &internal);
-	events_audience_of(&who, u->firm_id, account_id, false);
-	if (!internal && (pl[EV_CONTACT] = events_message_payload(db, &who, thread_id, account_id,
-			      message_id)) == NULL)
-		goto out;
-	/* Only its author sees client_msg_id: that copy lets it replace its local echo. */
-	if ((pl[EV_ACTOR] = events_message_payload(db, u, thread_id, account_id, message_id)) == NULL)
-		goto out;
-	json_object_object_get_ex(pl[EV_ACTOR], "message", &m);
-	if (json_get_string(m, "client_msg_id", &cmid) != JSON_GET_OK) {
-		json_object_put(pl[EV_ACTOR]); /* nothing to tell the author apart */
-		pl[EV_ACTOR] = NULL;
-	}
-	rc = events_emit_row(db, EV_MESSAGE_CREATED, u->firm_id, account_id, internal, 0, u->id, pl);
-	/* The thread moved too; an internal note moves it only for staff. */
-	if (rc == 0 && with_thread)
-		rc = events_emit_thread(db, u, EV_THREAD_UPDATED, thread_id, internal);
-out:
-	events_put_all(pl);
-	return rc;
-}
-
-int
 events_emit_message_updated(struct db *db, int64_t firm_id, int64_t thread_id,
     int64_t message_id)
 {
 	struct json_object *pl[EV_AUDIENCES] = { NULL, NULL, NULL };
 	struct principal who;
-	struct params p = { 0 };
-	struct pg_result *res;
 	int64_t account_id;
 	int rc;
 
-	p_int(&p, thread_id);
-	p_int(&p, firm_id);
-	if ((res = db_exec(db, "SELECT account_id FROM threads WHERE id = $1 AND firm_id = $2",
-		 &p)) == NULL)
+	if ((account_id = db_events_thread_account(db, firm_id, thread_id)) < 0)
 		return -1;
-	account_id = db_rows(res) > 0 ? db_int(res, 0, 0) : 0;
-	db_clear(res);
-	if (account_id <= 0)
+	if (account_id == 0)
 		return 0; /* the thread is gone: nobody to tell */
 	/* Staff only: a message's mail delivery is not part of the contacts' view. */
 	events_audience_of(&who, firm_id, account_id, true);
@@ -235,22 +175,11 @@ events_emit_message_updated(struct db *db, int64_t firm_id, int64_t thread_id,
 int
 events_emit_read(struct db *db, const struct principal *u, int64_t thread_id)
 {
-	struct params p = { 0 };
 	struct json_object *o;
 	int64_t account_id = 0;
 	int rc;
 
-	p_int(&p, thread_id);
-	p_int(&p, u->id);
-	p_bool(&p, u->kind == USER_STAFF);
-	p_int(&p, u->firm_id);
-	o = db_one_json(db,
-	    "SELECT t.id AS thread_id, coalesce(r.up_to_message_id, 0) AS up_to_message_id,"
-	    " folio_unread(t.id, $2, $3) AS unread_count, t.account_id"
-	    " FROM threads t LEFT JOIN read_markers r ON r.thread_id = t.id AND r.user_id = $2"
-	    " WHERE t.id = $1 AND t.firm_id = $4",
-	    &p);
-	if (o == NULL)
+	if ((o = db_events_read_payload(db, u, thread_id)) == NULL)
 		return -1;
 	json_get_int(o, "account_id", &account_id);
 	json_object_object_del(o, "account_id");
@@ -263,19 +192,11 @@ events_emit_read(struct db *db, const struct principal *u, int64_t thread_id)
 int
 events_emit_task(struct db *db, const struct principal *u, int64_t task_id)
 {
-	struct params p = { 0 };
 	struct json_object *task, *pl;
 	int64_t account_id = 0;
 	int rc;
 
-	p_int(&p, task_id);
-	p_int(&p, u->firm_id);
-	task = db_one_json(db,
-	    "SELECT k.id, k.thread_id, k.title, k.done, folio_ts(k.updated_at) AS updated_at,"
-	    " t.account_id FROM tasks k JOIN threads t ON t.id = k.thread_id"
-	    " WHERE k.id = $1 AND k.firm_id = $2",
-	    &p);
-	if (task == NULL)
+	if ((task = db_events_task_payload(db, u->firm_id, task_id)) == NULL)
 		return -1;
 	json_get_int(task, "account_id", &account_id);
 	json_object_object_del(task, "account_id");

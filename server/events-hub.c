@@ -263,24 +263,28 @@ events_hub_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 /* Clients may ask for this subprotocol, or for none (man folio-api(7), EVENTS). */
-static const struct lws_protocols events_protocol = {
+const struct lws_protocols events_protocol = {
 	"folio-events", events_hub_callback, 0, 0, 0, NULL, 0,
 };
 
-/* Pings after this much silence; hangs up when the pong does not come. */
-static lws_retry_bo_t events_idle_policy;
+const struct lws_retry_bo *
+events_idle_policy(void)
+{
+	/* Pings after this much silence; hangs up when the pong does not come. */
+	static lws_retry_bo_t policy;
 
-static void (*events_prev_start)(struct lws_context *ctx);
-static void (*events_prev_stop)(struct lws_context *ctx);
+	policy.secs_since_valid_ping = (uint16_t)cfg.event_ping;
+	policy.secs_since_valid_hangup =
+	    (uint16_t)(cfg.event_ping + (cfg.event_ping / 2 > 5 ? cfg.event_ping / 2 : 5));
+	return &policy;
+}
 
-static void
+void
 events_hub_start(struct lws_context *ctx)
 {
 	struct db db = { 0 };
 	int64_t head = -1;
 
-	if (events_prev_start)
-		events_prev_start(ctx);
 	hub.ctx = ctx;
 	hub.inbox_tail = &hub.inbox;
 	/* Streams start after the log's current end; until it is known they wait. */
@@ -296,7 +300,7 @@ events_hub_start(struct lws_context *ctx)
 	events_ws_start();
 }
 
-static void
+void
 events_hub_stop(struct lws_context *ctx)
 {
 	struct events_ev *ev;
@@ -319,32 +323,11 @@ events_hub_stop(struct lws_context *ctx)
 	hub.inbox_tail = &hub.inbox;
 	hub.inbox_len = 0;
 	pthread_mutex_unlock(&hub.mu);
-	if (events_prev_stop)
-		events_prev_stop(ctx);
+	(void)ctx;
 }
 
 struct lws_context *
 events_hub_context(void)
 {
 	return hub.ctx;
-}
-
-void
-events_setup(void)
-{
-	int i;
-
-	for (i = 0; i < 8 && http_extra_protocols[i]; i++)
-		;
-	if (i == 8)
-		abort(); /* more protocols than http.c has room for: a build-time mistake */
-	http_extra_protocols[i] = &events_protocol;
-	events_prev_start = http_on_start;
-	events_prev_stop = http_on_stop;
-	http_on_start = events_hub_start;
-	http_on_stop = events_hub_stop;
-	events_idle_policy.secs_since_valid_ping = (uint16_t)cfg.event_ping;
-	events_idle_policy.secs_since_valid_hangup =
-	    (uint16_t)(cfg.event_ping + (cfg.event_ping / 2 > 5 ? cfg.event_ping / 2 : 5));
-	http_idle_policy = &events_idle_policy;
 }

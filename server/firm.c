@@ -1,6 +1,7 @@
 /*
  * firm.c -- `foliod create-firm`: a new firm and its owner, the password read
- * from standard input. The one way in for a fresh installation.
+ * from standard input. The one way in for a fresh installation; the rows
+ * themselves are written by db-firms.c.
  */
 #include "foliod.h"
 
@@ -19,40 +20,6 @@ firm_read_password(void)
 	n = strcspn(line, "\r\n");
 	line[n] = '\0';
 	return xstrdup(line);
-}
-
-static int64_t
-firm_insert(struct db *db, const char *name, const char *email, const char *owner_name,
-    const char *hash)
-{
-	struct params p = { 0 };
-	int64_t firm, user;
-
-	p_str(&p, name);
-	if (db_begin(db) != 0 ||
-	    (firm = db_one_int(db, "INSERT INTO firms (name) VALUES ($1) RETURNING id", &p, 0)) <= 0)
-		return -1;
-	memset(&p, 0, sizeof p);
-	p_int(&p, firm);
-	p_str(&p, owner_name);
-	p_str(&p, email);
-	p_str(&p, hash);
-	user = db_one_int(db,
-	    "INSERT INTO users (firm_id, kind, name, email, password_hash)"
-	    " VALUES ($1, 'staff', $2, $3, $4) RETURNING id",
-	    &p, 0);
-	if (user <= 0) {
-		if (db->unique_violation)
-			fprintf(stderr, "foliod: %s is already taken\n", email);
-		return -1;
-	}
-	memset(&p, 0, sizeof p);
-	p_int(&p, user);
-	p_int(&p, firm);
-	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, 'owner')", &p) != 1 ||
-	    db_commit(db) != 0)
-		return -1;
-	return firm;
 }
 
 int
@@ -97,10 +64,12 @@ firm_create_cli(int argc, char **argv)
 		db_close(&db);
 		return 1;
 	}
-	firm = firm_insert(&db, name, email, owner_name, hash);
+	firm = db_firms_create(&db, name, email, owner_name, hash);
 	db_rollback(&db);
 	db_close(&db);
 	free(hash);
+	if (firm == 0)
+		fprintf(stderr, "foliod: %s is already taken\n", email);
 	if (firm <= 0) {
 		fprintf(stderr, "foliod: the firm was not created\n");
 		return 1;

@@ -67,8 +67,6 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0) {
 		if ((rc = foliod_migrate()) != 0)
 			return rc;
-		events_setup(); /* the event stream: protocol, sequencer, listener */
-		mail_worker_register(); /* reminders and mail; chains earlier http hooks */
 		return http_serve() == 0 ? 0 : 1;
 	}
 	fprintf(stderr, "foliod: unknown command \"%s\" (try --help)\n", cmd);

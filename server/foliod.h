@@ -60,11 +60,15 @@ int config_load(int *argc, char ***argv);
 void config_usage(FILE *fp);
 
 /* db.c -- one connection, owned by one thread at a time. */
+struct db_prepared;
 struct db {
 	struct pg_conn *conn;
 	bool broken;          /* the connection failed during this job: answer 503 */
 	int unique_violation; /* the last statement hit a unique constraint */
 	bool fresh;           /* no statement of this job has run yet */
+	int statements;       /* statements executed since the job began (the request log) */
+	int prepares;         /* statements prepared on this connection during the job */
+	struct db_prepared *prepared; /* this connection's prepared statements */
 };
 
 /* Up to 16 text parameters for one statement; numbers are formatted into slots. */
@@ -81,6 +85,8 @@ void p_null(struct params *p);
 void p_id(struct params *p, int64_t v);
 
 int db_connect(struct db *db);
+/* A new job on this connection: statement counts start again. */
+void db_job_start(struct db *db);
 /* Runs a trusted multi-statement script (a migration file). Returns -1 on failure. */
 int db_script(struct db *db, const char *sql);
 void db_close(struct db *db);
@@ -104,6 +110,8 @@ struct json_object *db_rows_json(const struct pg_result *res);
 struct json_object *db_one_json(struct db *db, const char *sql, const struct params *p);
 /* A JSON array of every row. NULL on failure. Caller puts. */
 struct json_object *db_all_json(struct db *db, const char *sql, const struct params *p);
+/* The first column of the first row as JSON (json columns parsed), or NULL. Caller puts. */
+struct json_object *db_one_value(struct db *db, const char *sql, const struct params *p);
 /* One integer from a single-row query; dflt when there is no row or it is NULL. */
 int64_t db_one_int(struct db *db, const char *sql, const struct params *p, int64_t dflt);
 
@@ -158,6 +166,8 @@ struct request {
 	const struct route *route;
 	struct principal user;
 	double started;          /* monotonic seconds */
+	int statements;          /* SQL statements its job ran (the request log) */
+	int batch;               /* a send: the sends written by the same statement */
 	/* The reply. */
 	int status;
 	struct buf out;
@@ -233,12 +243,6 @@ extern const struct lws_protocols http_protocol;
 /* Listens and runs the loop until SIGTERM. Returns 0 after a clean stop. */
 int http_serve(void);
 extern volatile int http_stopping;
-/* Other parts (the event stream) add protocols and start/stop hooks before http_serve(). */
-extern const struct lws_protocols *http_extra_protocols[8];
-extern void (*http_on_start)(struct lws_context *ctx);
-extern void (*http_on_stop)(struct lws_context *ctx);
-/* Ping and hang-up times for idle connections (set by the event stream), or NULL. */
-extern const struct lws_retry_bo *http_idle_policy;
 
 /* auth.c */
 /* argon2id hash of password. Returns NULL on failure. Caller frees. */
@@ -253,9 +257,38 @@ void auth_random_hex(char *out, size_t nbytes);
 /* Stores a new session for user and writes its token to out. Returns -1 on failure. */
 int auth_session_create(struct db *db, int64_t user_id, char out[64]);
 
+/* db-sessions.c -- logging in and out, the current user, the test clock. */
+/* Returns 0 when the database answers, else -1 (db->broken). */
+int db_sessions_ping(struct db *db);
+/* The user object of API.md for a users.id, or NULL when absent. Caller puts. */
+struct json_object *db_sessions_user(struct db *db, int64_t id);
+/* Seconds until email and address are both under their failed-login limits per hour; 0: now. */
+int64_t db_sessions_throttle_wait(struct db *db, const char *email, const char *address,
+    int64_t max_email, int64_t max_address);
+/* The password hash of a user who may log in by email, and its id; NULL when none. Caller frees. */
+char *db_sessions_login_hash(struct db *db, const char *email, int64_t *id);
+/* Records a failed login for the throttle. Returns -1 on failure. */
+int db_sessions_login_failed(struct db *db, const char *email, const char *address);
+/* Revokes a session. Returns -1 when it was not revoked. */
+int db_sessions_revoke(struct db *db, int64_t session_id);
+/* Moves the test clock on: {offset_seconds, now}, or NULL on failure. Caller puts. */
+struct json_object *db_sessions_clock_advance(struct db *db, int64_t seconds);
+
 /* migrate.c */
 /* Applies every sql/NNN_*.sql not yet recorded, each in its own transaction. */
 int migrate_run(struct db *db);
+
+/* db-schema.c -- migration bookkeeping, in the caller's transaction. Each int returns -1 on failure. */
+/* Takes the transaction-scoped advisory lock that serialises migrating instances. */
+int db_schema_lock(struct db *db);
+/* Creates schema_migrations when it does not exist. */
+int db_schema_init(struct db *db);
+/* True when name is recorded as applied (false when the query fails: what follows fails too). */
+bool db_schema_applied(struct db *db, const char *name);
+/* Records name as applied. */
+int db_schema_record(struct db *db, const char *name);
+/* Runs the text of a migration file (trusted, several statements). */
+int db_schema_apply(struct db *db, const char *sql);
 
 /* jobs.c */
 /* Runs every background pass that is due now (reminders, mail), on this thread. */
@@ -263,6 +296,11 @@ void jobs_run_due(struct db *db);
 
 /* firm.c */
 int firm_create_cli(int argc, char **argv);
+
+/* db-firms.c -- a new firm. */
+/* A firm and its owner in one transaction: the firm id; 0 when the email is taken; -1 on failure. */
+int64_t db_firms_create(struct db *db, const char *name, const char *email, const char *owner_name,
+    const char *hash);
 
 /* markdown.c -- message bodies: safe HTML, embeds, mentions. */
 /* Safe HTML rendering of CommonMark. Caller frees. */
@@ -333,20 +371,6 @@ struct json_object *db_threads_list(struct db *db, const struct principal *u,
 struct json_object *db_thread_get(struct db *db, const struct principal *u, int64_t id);
 /* The thread's account when u may see it, else 0 (lock: FOR UPDATE). */
 int64_t db_thread_account(struct db *db, const struct principal *u, int64_t id, bool lock);
-struct json_object *db_messages_list(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t before, int64_t after, int64_t limit);
-struct json_object *db_message_get(struct db *db, const struct principal *u, int64_t id);
-/* Looks up an author's client_msg_id. Returns 1 found, 0 not, -1 on failure. */
-int db_client_msg_find(struct db *db, int64_t author_id, const char *client_msg_id,
-    int64_t *message_id, int64_t *thread_id, bool *first);
-/* Inserts a message and moves the thread, the author's marker and the account. Returns its id or -1. */
-int64_t db_message_insert(struct db *db, const struct principal *u, int64_t thread_id,
-    const char *body, bool internal, const char *client_msg_id);
-int64_t db_thread_insert(struct db *db, const struct principal *u, int64_t account_id,
-    const char *subject, const struct reminder_settings *r);
-int db_task_insert(struct db *db, int64_t firm_id, int64_t thread_id, const char *title, int position);
-/* Contacts of the account with portal access; -1 on failure. */
-int db_account_has_portal(struct db *db, int64_t account_id);
 struct json_object *db_read_marker_set(struct db *db, const struct principal *u, int64_t thread_id,
     int64_t up_to);
 long db_thread_update(struct db *db, int64_t thread_id, const struct thread_change *c);
@@ -357,20 +381,97 @@ struct json_object *db_task_set_done(struct db *db, const struct principal *u, i
 struct json_object *db_template_render(struct db *db, int64_t firm_id, int64_t template_id,
     int64_t account_id);
 
+/* db-messages.c -- messages; a send and a new chat are one statement each. */
+/* What a send writes: the caller renders and resolves everything before. */
+struct message_draft {
+	const char *body, *html;
+	bool internal;
+	const char *client_msg_id; /* NULL: none */
+	const char *embeds;        /* JSON array */
+	const char *mentions;      /* PostgreSQL array of staff ids, "{1,2}" */
+};
+/* The firm's staff as mention targets (mention.c). */
+struct mention_names {
+	struct json_object *rows; /* owns the strings */
+	struct mention_name *v;
+	size_t n;
+};
+struct json_object *db_messages_list(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t before, int64_t after, int64_t limit);
+struct json_object *db_message_get(struct db *db, const struct principal *u, int64_t id);
+/* Looks up an author's client_msg_id. Returns 1 found, 0 not, -1 on failure. */
+int db_client_msg_find(struct db *db, int64_t author_id, const char *client_msg_id,
+    int64_t *message_id, int64_t *thread_id, bool *first);
+/* Returns -1 on failure. Free with db_mention_names_free. */
+int db_mention_names(struct db *db, int64_t firm_id, struct mention_names *out);
+void db_mention_names_free(struct mention_names *m);
+/*
+ * Posts a message into a thread u may see, in its own transaction, with its
+ * events, items and mails: {status: ok, message} (u's view), {status:
+ * not_found}, or {status: replay, message_id, thread_id}. NULL on failure.
+ */
+struct json_object *db_message_post(struct db *db, const struct principal *u, int64_t thread_id,
+    const struct message_draft *d);
+/*
+ * A new chat with its first message and tasks (a JSON array of titles):
+ * {status: ok, thread}, not_found, no_portal_access, or {status: replay,
+ * message_id, thread_id, first}. NULL on failure (db->unique_violation: a
+ * concurrent post of the same client_msg_id won).
+ */
+struct json_object *db_thread_post(struct db *db, const struct principal *u, int64_t account_id,
+    const char *subject, const struct message_draft *d, const char *tasks,
+    const struct reminder_settings *r);
+
+/* A send waiting in send-batch.c's queue. */
+struct send_batch_item {
+	const struct principal *u;
+	int64_t thread_id;
+	const struct message_draft *d;
+	struct json_object *result; /* as db_message_post answers; NULL: failed */
+	int batch;                  /* sends in the statement that wrote it */
+	bool done, broken;
+	struct send_batch_item *next;
+};
+/* Several sends in one statement: results in the order of items (a JSON array), or NULL. */
+struct json_object *db_message_post_batch(struct db *db, const struct send_batch_item *const *items,
+    size_t n);
+
+/* send-batch.c -- sends that reach the pool together share one statement and commit. */
+/* Posts as db_message_post does, batched with concurrent sends; *batch: the batch's size. */
+struct json_object *send_batch_post(struct db *db, const struct principal *u, int64_t thread_id,
+    const struct message_draft *d, int *batch);
+
+/* mention.c -- @mentions of team members, resolved against the firm's staff. */
+struct mention_name {
+	int64_t id;
+	const char *name, *local; /* full name; local part of the email address */
+};
+/* The ids mentioned in body, ascending, once each, into *n. Caller frees. */
+int64_t *mention_find(const char *body, const struct mention_name *staff, size_t nstaff, size_t *n);
+/* ids as a PostgreSQL array literal. Caller frees. */
+char *mention_array(const int64_t *ids, size_t n);
+
+/* route-messages.c */
+/* Renders body and resolves its mentions into d. Returns -1 on failure. Free with message_draft_free. */
+int message_draft_make(struct db *db, const struct principal *u, const char *body, bool internal,
+    const char *client_msg_id, struct message_draft *d);
+void message_draft_free(struct message_draft *d);
+
 /* route-threads.c */
 /* Reads {enabled?, interval_days?, max_count?}; replies 422 and returns false when bad. */
 bool reminder_fields_read(struct request *req, struct json_object *rem,
     struct reminder_change *out);
 
+struct mail_failed;
 /* activity.c -- consequences of a change, in its transaction. Each returns -1 on failure. */
-int activity_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id);
-int activity_message_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id);
 /* Archive, reopen, assignment, reminder settings, or a new message moved it. */
 int activity_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
 int activity_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
 int activity_task_updated(struct db *db, const struct principal *u, int64_t task_id);
+/* A mail about a message failed for good: staff see the message's delivery change. */
+int activity_mail_failed(struct db *db, const struct mail_failed *f);
+/* After a commit: events written since are sequenced now (pool.c, the mail worker, sends). */
+void activity_committed(void);
 
 /* mail-compose.c -- the words of each mail. */
 enum mail_kind {
@@ -380,7 +481,7 @@ enum mail_kind {
 /* What a notification or mail is about (db_notify_ctx_load). */
 struct notify_ctx {
 	struct json_object *row;  /* owns every string below */
-	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id;
+	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id, task_id;
 	enum user_kind actor_kind;
 	const char *subject, *account_name, *firm_name, *actor_name, *body, *body_html, *task_title;
 	bool internal, task_done;
@@ -390,6 +491,8 @@ struct mail_text {
 	char *subject, *text, *html;
 };
 const char *mail_compose_kind(enum mail_kind k);
+/* The kind of a name, or -1. */
+int mail_compose_kind_parse(const char *s);
 /* Composes a mail of kind about c for the recipient to_name. Free with mail_compose_free. */
 void mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_name,
     struct mail_text *out);
@@ -415,23 +518,32 @@ char *mail_smtp_encode_words(const char *s);
 /* Sends due mail. Returns 1 when due mail is left that another sender holds, 0, or -1. */
 int mail_deliver_due(struct db *db);
 
-/* mail-worker.c -- the background thread running jobs_run_due(). */
-/* Hooks the worker into http_on_start/http_on_stop (chaining earlier hooks). */
-void mail_worker_register(void);
+/* mail-worker.c -- the background thread running jobs_run_due(); started by http.c. */
+void mail_worker_start(struct lws_context *ctx);
+void mail_worker_stop(struct lws_context *ctx);
 
 /* db-mail.c -- the outbox and the reminder ledger. */
+/* A mail as queued: who gets it and what it is about; its words are written when it is sent. */
 struct mail_queue {
-	int64_t firm_id, thread_id, message_id, ledger_id, user_id; /* 0: none */
+	int64_t firm_id, thread_id, message_id, ledger_id, user_id, actor_id, task_id; /* 0: none */
+	bool task_done;
 	enum mail_kind kind;
-	const char *to_email, *to_name, *from_name;
-	const struct mail_text *text;
+	const char *to_email, *to_name;
 };
 /* Queues a mail in the caller's transaction. Returns -1 on failure. */
 int db_mail_queue(struct db *db, const struct mail_queue *q);
 /* Claims one due mail under lease for lease_seconds: the row as JSON, or NULL. Caller puts. */
 struct json_object *db_mail_claim(struct db *db, const char *lease, int lease_seconds);
+/* A mail about a message that failed for good (its delivery changed); zeros otherwise. */
+struct mail_failed {
+	int64_t firm_id, thread_id, message_id;
+};
+/* Records an attempt in the caller's transaction. Returns -1 on failure. */
 int db_mail_finish(struct db *db, int64_t id, const char *lease, enum mail_result r,
-    const char *err);
+    const char *err, struct mail_failed *failed);
+/* Stores the words of a claimed mail (the first attempt writes them). Returns -1 on failure. */
+int db_mail_composed(struct db *db, int64_t id, const char *lease, const char *from_name,
+    const struct mail_text *t, const char *ident);
 /* Due mail not taken (held by another sender), or -1. */
 int64_t db_mail_due(struct db *db);
 /* Milliseconds until a retry, lease expiry or reminder falls due (mail: count the outbox). */
@@ -470,10 +582,6 @@ struct json_object *db_notify_settings_get(struct db *db, int64_t user_id);
 int db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_activity);
 
 /* notify.c -- who gets what, inside the change's transaction. Each returns -1 on failure. */
-int notify_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id);
-int notify_message_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id);
 int notify_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 int notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
 int notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
@@ -529,6 +637,18 @@ struct events_ev {
 	struct events_ev *next;                    /* in a batch */
 };
 
+/* db-events.c -- the outbox row and payload lookups of events-emit.c. JSON results: caller puts. */
+/* Writes one outbox row; payload: JSON texts by audience (NULL: none). Returns -1 on failure. */
+int db_events_insert(struct db *db, const char *type, int64_t firm_id, int64_t account_id,
+    bool staff_only, int64_t user_id, int64_t actor_id, const char *const payload[EV_AUDIENCES]);
+/* The account of a thread of the firm; 0 when there is none; -1 on failure. */
+int64_t db_events_thread_account(struct db *db, int64_t firm_id, int64_t thread_id);
+/* {thread_id, up_to_message_id, unread_count, account_id} for u, or NULL. */
+struct json_object *db_events_read_payload(struct db *db, const struct principal *u,
+    int64_t thread_id);
+/* {id, thread_id, title, done, updated_at, account_id} of a task of the firm, or NULL. */
+struct json_object *db_events_task_payload(struct db *db, int64_t firm_id, int64_t task_id);
+
 /* events-emit.c -- events, written inside the change's transaction. Each returns -1 on failure. */
 /*
  * Writes one event in the caller's transaction; it reaches streams after the
@@ -541,9 +661,6 @@ int events_emit(struct db *db, const char *type, int64_t firm_id, int64_t accoun
 /* thread.created or thread.updated: {thread} as staff and as the account's contacts see it. */
 int events_emit_thread(struct db *db, const struct principal *u, const char *type,
     int64_t thread_id, bool staff_only);
-/* message.created (the author's copy carries client_msg_id); with_thread adds thread.updated. */
-int events_emit_message(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id, bool with_thread);
 /*
  * message.updated {thread_id, account_id, message}, staff only, with the staff
  * view of the message (its mail delivery changed). No thread or message: 0, nothing.
@@ -597,8 +714,12 @@ void events_listen_start(int64_t head);
 void events_listen_stop(void);
 
 /* events-hub.c -- events on this instance: visibility, the ring, the fan-out. */
-/* Registers the protocol and the start/stop hooks; call before http_serve(). */
-void events_setup(void);
+/* The event stream's protocol, and its start and stop beside the loop (http.c). */
+extern const struct lws_protocols events_protocol;
+void events_hub_start(struct lws_context *ctx);
+void events_hub_stop(struct lws_context *ctx);
+/* Ping and hang-up times for idle connections (from --event-ping). */
+const struct lws_retry_bo *events_idle_policy(void);
 struct lws_context *events_hub_context(void);
 struct events_ev *events_ev_new(void);
 void events_ev_unref(struct events_ev *ev);

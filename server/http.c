@@ -131,6 +131,10 @@ http_log(struct request *req)
 	json_object_object_add(o, "peer", json_object_new_string(req->peer));
 	if (req->user.id)
 		json_object_object_add(o, "user_id", json_object_new_int64(req->user.id));
+	if (req->route)
+		json_object_object_add(o, "statements", json_object_new_int(req->statements));
+	if (req->batch > 0)
+		json_object_object_add(o, "batch", json_object_new_int(req->batch));
 	log_json_line(json_text(o));
 	json_object_put(o);
 }
@@ -369,19 +373,26 @@ http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port)
 	return *port > 0 && *port < 65536 ? 0 : -1;
 }
 
-/* Extra protocols (the event stream) register here before http_serve(). */
-const struct lws_protocols *http_extra_protocols[8];
-void (*http_on_start)(struct lws_context *ctx);
-void (*http_on_stop)(struct lws_context *ctx);
-const struct lws_retry_bo *http_idle_policy;
+/* What runs beside the loop: started in this order once it listens, stopped in reverse. */
+static const struct http_service {
+	const char *name;
+	void (*start)(struct lws_context *ctx);
+	void (*stop)(struct lws_context *ctx);
+} http_services[] = {
+	{ "events", events_hub_start, events_hub_stop },  /* sequencer, listener, streams */
+	{ "mail", mail_worker_start, mail_worker_stop },  /* reminders and mail */
+};
+#define HTTP_NSERVICES (sizeof http_services / sizeof http_services[0])
 
 int
 http_serve(void)
 {
-	struct lws_protocols protocols[10];
+	/* The protocols it speaks: HTTP (and WebSocket upgrades of it), the event stream. */
+	const struct lws_protocols protocols[] = { http_protocol, events_protocol, { 0 } };
 	struct lws_context_creation_info info;
 	char iface[128];
-	int port, n = 0, i;
+	size_t k;
+	int port, i;
 	double deadline;
 	struct sigaction sa;
 
@@ -389,11 +400,6 @@ http_serve(void)
 		log_error("listen: cannot parse \"%s\" (want host:port)", cfg.listen);
 		return -1;
 	}
-	protocols[n++] = http_protocol;
-	for (i = 0; i < 8 && http_extra_protocols[i]; i++)
-		protocols[n++] = *http_extra_protocols[i];
-	memset(&protocols[n], 0, sizeof protocols[n]);
-
 	lws_set_log_level(LLL_ERR, http_lws_log);
 	memset(&info, 0, sizeof info);
 	info.port = port;
@@ -402,7 +408,7 @@ http_serve(void)
 	info.max_http_header_data = 8192;
 	info.keepalive_timeout = 60;
 	info.timeout_secs = 30;
-	info.retry_and_idle_policy = http_idle_policy;
+	info.retry_and_idle_policy = events_idle_policy();
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL);
 	if ((http_ctx = lws_create_context(&info)) == NULL) {
 		log_error("cannot listen on %s", cfg.listen);
@@ -415,16 +421,18 @@ http_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 
 	pool_start(http_ctx, (int)cfg.db_threads);
-	if (http_on_start)
-		http_on_start(http_ctx);
+	for (k = 0; k < HTTP_NSERVICES; k++)
+		http_services[k].start(http_ctx);
 	log_info("serving on %s:%d", iface, port);
 	while (!http_stopping)
 		if (lws_service(http_ctx, 0) < 0)
 			break;
 	/* SIGTERM: finish what is in flight (bounded), close streams, then exit. */
 	log_info("stopping: %d requests in flight", http_inflight);
-	if (http_on_stop)
-		http_on_stop(http_ctx);
+	for (k = HTTP_NSERVICES; k-- > 0;) {
+		log_debug("stopping %s", http_services[k].name);
+		http_services[k].stop(http_ctx);
+	}
 	http_tick_cb(&http_tick);
 	deadline = now_mono() + 10;
 	while (http_inflight > 0 && now_mono() < deadline)

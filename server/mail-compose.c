@@ -22,6 +22,17 @@ mail_compose_kind(enum mail_kind k)
 	return mail_compose_kinds[k];
 }
 
+int
+mail_compose_kind_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof mail_compose_kinds / sizeof mail_compose_kinds[0]; i++)
+		if (strcmp(s, mail_compose_kinds[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void
 mail_compose_escape(struct buf *b, const char *s)
 {

@@ -5,7 +5,7 @@
  * any instance), when the next retry or reminder falls due, and at least
  * every 30 s, so a moved test clock or a lost notification is noticed.
  * It has its own database connection (LISTEN needs one) and never touches the
- * HTTP loop; it starts and stops through http.c's hooks.
+ * HTTP loop; it starts and stops with the loop (http.c's services table).
  */
 #include "foliod.h"
 
@@ -21,9 +21,7 @@ static struct {
 	pthread_t thread;
 	int pipe[2];            /* written once to stop the thread */
 	bool running;
-	void (*prev_start)(struct lws_context *ctx);
-	void (*prev_stop)(struct lws_context *ctx);
-} worker = { 0, { -1, -1 }, false, NULL, NULL };
+} worker = { 0, { -1, -1 }, false };
 
 /* Sleeps ms, or less when the server stops meanwhile. */
 static void
@@ -64,8 +62,10 @@ mail_worker_main(void *arg)
 		/* Listen before the pass, so nothing queued during it goes unnoticed. */
 		if (!listening && db_mail_listen(&db) == 0)
 			listening = true;
-		if (listening)
+		if (listening) {
 			jobs_run_due(&db);
+			events_committed(); /* reminders and failed mails wrote events */
+		}
 		if (!db.broken && listening)
 			db_mail_wait(&db, worker.pipe[0], mail_worker_wait_ms(&db));
 		if (db.broken || !listening) {
@@ -78,20 +78,24 @@ mail_worker_main(void *arg)
 	return NULL;
 }
 
-static void
+void
 mail_worker_start(struct lws_context *ctx)
 {
-	if (worker.prev_start)
-		worker.prev_start(ctx);
+	(void)ctx;
+	/* libcurl's global state, once, before any thread uses it; freed at exit. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		abort();
+	atexit(curl_global_cleanup);
 	if (pipe(worker.pipe) != 0 ||
 	    pthread_create(&worker.thread, NULL, mail_worker_main, NULL) != 0)
 		abort(); /* no descriptors or threads left at start-up: nothing sensible to do */
 	worker.running = true;
 }
 
-static void
+void
 mail_worker_stop(struct lws_context *ctx)
 {
+	(void)ctx;
 	if (worker.running) {
 		/* http_stopping is already set; the byte wakes the thread from its wait. */
 		if (write(worker.pipe[1], "x", 1) != 1)
@@ -101,20 +105,4 @@ mail_worker_stop(struct lws_context *ctx)
 		close(worker.pipe[1]);
 		worker.running = false;
 	}
-	if (worker.prev_stop)
-		worker.prev_stop(ctx);
-}
-
-void
-mail_worker_register(void)
-{
-	/* libcurl's global state, once, before any thread uses it; freed at exit. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		abort();
-	atexit(curl_global_cleanup);
-	/* Chain whatever hooks other parts registered earlier. */
-	worker.prev_start = http_on_start;
-	worker.prev_stop = http_on_stop;
-	http_on_start = mail_worker_start;
-	http_on_stop = mail_worker_stop;
 }

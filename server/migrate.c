@@ -2,6 +2,7 @@
  * migrate.c -- applies sql/NNN_name.sql files in order, each once, each in
  * one transaction, recorded in schema_migrations. Safe to run again, and safe
  * when several instances start at once (an advisory lock serialises them).
+ * It finds, reads and orders the files; the statements are in db-schema.c.
  */
 #include "foliod.h"
 
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define MIGRATE_LOCK "4242001"
 
 static int
 migrate_is_file(const char *name)
@@ -75,15 +74,12 @@ migrate_read(const char *path)
 static int
 migrate_one(struct db *db, const char *dir, const char *name)
 {
-	struct params p = { 0 };
 	char path[PATH_MAX], *sql;
 	int rc = -1;
 
-	p_str(&p, name);
-	if (db_begin(db) != 0 ||
-	    db_run(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) < 0)
+	if (db_begin(db) != 0 || db_schema_lock(db) != 0)
 		goto out;
-	if (db_one_int(db, "SELECT count(*) FROM schema_migrations WHERE name = $1", &p, 0) > 0) {
+	if (db_schema_applied(db, name)) {
 		rc = db_commit(db);
 		goto out;
 	}
@@ -92,9 +88,9 @@ migrate_one(struct db *db, const char *dir, const char *name)
 		log_error("migrate: %s: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = db_script(db, sql);
+	rc = db_schema_apply(db, sql);
 	free(sql);
-	if (rc == 0 && db_run(db, "INSERT INTO schema_migrations (name) VALUES ($1)", &p) != 1)
+	if (rc == 0 && db_schema_record(db, name) != 0)
 		rc = -1;
 	if (rc == 0)
 		rc = db_commit(db);
@@ -128,12 +124,7 @@ migrate_run(struct db *db)
 		}
 	closedir(d);
 	qsort(names, n, sizeof *names, migrate_cmp);
-	if (db_begin(db) != 0 ||
-	    db_run(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) < 0 ||
-	    db_run(db,
-		"CREATE TABLE IF NOT EXISTS schema_migrations ("
-		" name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-		NULL) < 0 ||
+	if (db_begin(db) != 0 || db_schema_lock(db) != 0 || db_schema_init(db) != 0 ||
 	    db_commit(db) != 0)
 		rc = -1;
 	db_rollback(db);

@@ -52,26 +52,22 @@ notify_mail(struct db *db, const struct notify_ctx *c, enum mail_kind kind,
     struct json_object *who, int64_t ledger_id)
 {
 	struct mail_queue q = { 0 };
-	struct mail_text t;
-	const char *name = "", *email = "";
-	int rc;
 
 	json_get_int(who, "id", &q.user_id);
-	json_get_string(who, "name", &name);
-	json_get_string(who, "email", &email);
-	mail_compose(kind, c, name, &t);
+	json_get_string(who, "name", &q.to_name);
+	json_get_string(who, "email", &q.to_email);
 	q.firm_id = c->firm_id;
 	q.kind = kind;
 	q.thread_id = c->thread_id;
 	q.message_id = c->message_id;
 	q.ledger_id = ledger_id;
-	q.to_email = email;
-	q.to_name = name;
-	q.from_name = c->firm_name;
-	q.text = &t;
-	rc = db_mail_queue(db, &q);
-	mail_compose_free(&t);
-	return rc;
+	q.actor_id = c->actor_id;
+	if (kind == MAIL_CLIENT_TASK) {
+		q.task_id = c->task_id;
+		q.task_done = c->task_done;
+	}
+	/* The words are written when it is sent (mail.c). */
+	return db_mail_queue(db, &q);
 }
 
 /* An item and (when its "mail" is true) a mail for each person of a list. Takes the list. */
@@ -108,16 +104,6 @@ notify_contacts(struct db *db, const struct notify_ctx *c, const char *type, enu
 	return notify_people(db, c, db_notify_contacts(db, c->thread_id), type, kind, ledger_id);
 }
 
-/* Mentioned team members (never the author) get a mention instead of the plain item. */
-static int
-notify_mentions(struct db *db, const struct notify_ctx *c)
-{
-	if (c->mentions == NULL || json_object_array_length(c->mentions) == 0)
-		return 0;
-	return notify_people(db, c, db_notify_staff_ids(db, c->firm_id, c->mentions, c->actor_id),
-	    "mention", MAIL_MENTION, 0);
-}
-
 /* Client activity for staff: by the assignee rule, leaving out who got a mention. */
 static int
 notify_staff(struct db *db, const struct notify_ctx *c, const char *type, enum mail_kind kind)
@@ -126,42 +112,6 @@ notify_staff(struct db *db, const struct notify_ctx *c, const char *type, enum m
 	    db_notify_staff(db, c->firm_id, c->assignee_id, c->actor_id, c->mentions);
 
 	return notify_people(db, c, people, type, kind, 0);
-}
-
-int
-notify_thread_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id)
-{
-	struct notify_ctx c;
-	int rc;
-
-	if (db_notify_ctx_load(db, thread_id, message_id, u->id, 0, &c) != 0)
-		return -1;
-	rc = notify_mentions(db, &c) == 0;
-	if (rc && u->kind == USER_STAFF)
-		rc = notify_contacts(db, &c, "thread", MAIL_THREAD, 0) == 0;
-	else if (rc)
-		rc = notify_staff(db, &c, "thread", MAIL_CLIENT_THREAD) == 0;
-	db_notify_ctx_free(&c);
-	return rc ? 0 : -1;
-}
-
-int
-notify_message_created(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t message_id)
-{
-	struct notify_ctx c;
-	int rc;
-
-	if (db_notify_ctx_load(db, thread_id, message_id, u->id, 0, &c) != 0)
-		return -1;
-	rc = notify_mentions(db, &c) == 0;
-	if (rc && u->kind == USER_STAFF && !c.internal)
-		rc = notify_contacts(db, &c, "message", MAIL_MESSAGE, 0) == 0;
-	else if (rc && u->kind == USER_CONTACT)
-		rc = notify_staff(db, &c, "message", MAIL_CLIENT_MESSAGE) == 0;
-	db_notify_ctx_free(&c);
-	return rc ? 0 : -1;
 }
 
 int

@@ -43,8 +43,9 @@ pool_main(void *arg)
 
 		/* A lost connection is retried once per job; the job answers 503 meanwhile. */
 		db.broken = db_connect(&db) != 0;
-		db.fresh = true;
+		db_job_start(&db);
 		job->run(job, &db);
+		events_committed(); /* the job wrote events: sequence them now */
 		if (db.broken)
 			db_close(&db);
 		db.broken = false;

@@ -5,6 +5,7 @@
 #include "foliod.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BODY_MAX 100000
@@ -45,34 +46,67 @@ route_messages_list(struct request *req, struct db *db)
 	reply_list(req, a, next);
 }
 
-/* Answers a repeated client_msg_id. Returns true when it was one. */
-static bool
-message_replay(struct request *req, struct db *db, const char *client_msg_id)
+int
+message_draft_make(struct db *db, const struct principal *u, const char *body, bool internal,
+    const char *client_msg_id, struct message_draft *d)
 {
-	int64_t mid, tid;
-	bool first;
-	struct json_object *o;
-	int found;
+	struct mention_names staff = { 0 };
+	struct json_object *embeds;
+	int64_t *ids = NULL;
+	size_t n = 0;
 
-	if (client_msg_id == NULL)
-		return false;
-	if ((found = db_client_msg_find(db, req->user.id, client_msg_id, &mid, &tid, &first)) <= 0)
-		return found < 0;
+	memset(d, 0, sizeof *d);
+	/* Only a body with an '@' can mention anyone: the others never ask. */
+	if (strchr(body, '@') != NULL) {
+		if (db_mention_names(db, u->firm_id, &staff) != 0)
+			return -1;
+		ids = mention_find(body, staff.v, staff.n, &n);
+		db_mention_names_free(&staff);
+	}
+	embeds = markdown_embeds(body);
+	d->body = body;
+	d->html = markdown_html(body);
+	d->internal = internal;
+	d->client_msg_id = client_msg_id;
+	d->embeds = xstrdup(json_text(embeds));
+	d->mentions = mention_array(ids, n);
+	json_object_put(embeds);
+	free(ids);
+	return 0;
+}
+
+void
+message_draft_free(struct message_draft *d)
+{
+	free((char *)d->html);
+	free((char *)d->embeds);
+	free((char *)d->mentions);
+	memset(d, 0, sizeof *d);
+}
+
+/* Answers a send that used its client_msg_id before: the message again, or 409. */
+static void
+message_replay(struct request *req, struct db *db, struct json_object *r)
+{
+	struct json_object *o;
+	int64_t mid = 0, tid = 0;
+
+	json_get_int(r, "message_id", &mid);
+	json_get_int(r, "thread_id", &tid);
 	if (tid != req->ids[0])
 		reply_error(req, 409, "client_msg_id_reused",
 		    "client_msg_id was used in another thread");
 	else if ((o = db_message_get(db, &req->user, mid)) != NULL)
 		reply_json(req, 200, o);
-	return true;
 }
 
 void
 route_messages_create(struct request *req, struct db *db)
 {
-	struct json_object *body, *docs = NULL, *o;
-	const char *text = NULL, *cmid = NULL;
+	struct json_object *body, *docs = NULL, *r = NULL, *o;
+	struct message_draft d;
+	const char *text = NULL, *cmid = NULL, *status = "";
 	bool internal = false;
-	int64_t mid = -1;
 
 	if ((body = req_json(req)) == NULL)
 		return;
@@ -98,18 +132,26 @@ route_messages_create(struct request *req, struct db *db)
 		reply_error(req, 403, "forbidden", "only staff write internal notes");
 		goto out;
 	}
-	if (!thread_visible(req, db, false) || message_replay(req, db, cmid))
+	if (message_draft_make(db, &req->user, text, internal, cmid, &d) != 0)
 		goto out;
-	if (db_begin(db) == 0 && thread_visible(req, db, true) &&
-	    (mid = db_message_insert(db, &req->user, req->ids[0], text, internal, cmid)) > 0 &&
-	    activity_message_created(db, &req->user, req->ids[0], mid) == 0 && db_commit(db) == 0) {
-		if ((o = db_message_get(db, &req->user, mid)) != NULL)
-			reply_json(req, 201, o);
-	} else if (db->unique_violation) {
-		db_rollback(db);
-		message_replay(req, db, cmid); /* a concurrent retry won the race */
-	}
+	/* One statement (shared with concurrent sends): the message, its events, items, mails. */
+	r = send_batch_post(db, &req->user, req->ids[0], &d, &req->batch);
+	message_draft_free(&d);
+	if (r == NULL)
+		goto out;
+	json_get_string(r, "status", &status);
+	if (strcmp(status, "ok") == 0) {
+		activity_committed();
+		if (json_object_object_get_ex(r, "message", &o))
+			reply_json(req, 201, json_object_get(o));
+	} else if (strcmp(status, "replay") == 0)
+		message_replay(req, db, r);
+	else if (strcmp(status, "not_found") == 0)
+		reply_error(req, 404, "not_found", "no such thread");
+	else
+		log_error("request %s: the send failed: %s", req->request_id, json_text(r));
 out:
+	json_object_put(r);
 	json_object_put(body);
 }
 

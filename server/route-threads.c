@@ -166,16 +166,17 @@ new_chat_read(struct request *req, struct db *db, struct json_object *body, stru
 		reply_error(req, 422, "unknown_document", "no such document");
 		return false;
 	}
-	if (db_account_visible(db, &req->user, c->account_id) <= 0) {
-		if (!db->broken)
-			reply_error(req, 404, "not_found", "no such account");
-		return false;
-	}
 	/* A template fills subject, body and reminders that the request leaves out. */
 	c->reminders.enabled = false;
 	c->reminders.interval_days = 3;
 	c->reminders.max_count = 1;
 	if (c->template_id) {
+		/* Rendered for the account: it must be one u may see (else folio_thread_post says). */
+		if (db_account_visible(db, &req->user, c->account_id) <= 0) {
+			if (!db->broken)
+				reply_error(req, 404, "not_found", "no such account");
+			return false;
+		}
 		c->rendered = db_template_render(db, req->user.firm_id, c->template_id, c->account_id);
 		if (c->rendered == NULL) {
 			if (!db->broken)
@@ -219,82 +220,78 @@ new_chat_subject(const char *subject, const char *body)
 	return n ? xstrndup(body, n) : xstrdup("(no subject)");
 }
 
-/* Replies with an earlier result of the same client_msg_id. Returns true when it did. */
-static bool
-new_chat_replay(struct request *req, struct db *db, const char *client_msg_id)
+/* Answers a new chat whose client_msg_id was used before: the chat again, or 409. */
+static void
+new_chat_replay(struct request *req, struct db *db, struct json_object *r)
 {
-	int64_t mid, tid;
-	bool first;
 	struct json_object *o;
-	int found;
+	int64_t tid = 0;
+	bool first = false;
 
-	if (client_msg_id == NULL)
-		return false;
-	if ((found = db_client_msg_find(db, req->user.id, client_msg_id, &mid, &tid, &first)) <= 0)
-		return found < 0;
+	json_get_int(r, "thread_id", &tid);
+	json_get_bool(r, "first", &first);
 	if (!first)
 		reply_error(req, 409, "client_msg_id_reused", "client_msg_id was used for another message");
 	else if ((o = db_thread_get(db, &req->user, tid)) != NULL)
 		reply_json(req, 200, o);
-	return true;
 }
 
-static int64_t
-new_chat_store(struct request *req, struct db *db, struct new_chat *c)
+/* The same after a concurrent post of the same client_msg_id won the race. */
+static void
+new_chat_raced(struct request *req, struct db *db, const char *client_msg_id)
 {
-	char *subject = new_chat_subject(c->subject, c->body);
-	const char *title;
-	int64_t tid = -1, mid;
-	size_t i;
-	int uv;
+	struct json_object *r = json_object_new_object();
+	int64_t mid, tid;
+	bool first;
 
-	if (db_begin(db) != 0)
-		goto out;
-	if ((tid = db_thread_insert(db, &req->user, c->account_id, subject, &c->reminders)) <= 0 ||
-	    (mid = db_message_insert(db, &req->user, tid, c->body, false, c->client_msg_id)) <= 0) {
-		tid = -1;
-		goto out;
+	if (db_client_msg_find(db, req->user.id, client_msg_id, &mid, &tid, &first) == 1) {
+		json_object_object_add(r, "thread_id", json_object_new_int64(tid));
+		json_object_object_add(r, "first", json_object_new_boolean(first));
+		new_chat_replay(req, db, r);
 	}
-	for (i = 0; c->tasks && i < json_object_array_length(c->tasks); i++) {
-		json_get_string(json_object_array_get_idx(c->tasks, i), "title", &title);
-		if (db_task_insert(db, req->user.firm_id, tid, title, (int)i) != 0) {
-			tid = -1;
-			goto out;
-		}
-	}
-	if (activity_thread_created(db, &req->user, tid, mid) != 0 || db_commit(db) != 0)
-		tid = -1;
-out:
-	uv = db->unique_violation; /* the ROLLBACK below would clear it; the caller needs it */
-	db_rollback(db);
-	db->unique_violation = uv;
-	free(subject);
-	return tid;
+	json_object_put(r);
 }
 
 void
 route_threads_create(struct request *req, struct db *db)
 {
 	struct new_chat c;
-	struct json_object *body, *o;
-	int64_t tid;
+	struct message_draft d;
+	struct json_object *body, *r = NULL, *o;
+	const char *status = "";
+	char *subject = NULL;
 
 	memset(&c, 0, sizeof c);
 	if ((body = req_json(req)) == NULL)
 		return;
-	if (!new_chat_read(req, db, body, &c) || new_chat_replay(req, db, c.client_msg_id))
+	if (!new_chat_read(req, db, body, &c) ||
+	    message_draft_make(db, &req->user, c.body, false, c.client_msg_id, &d) != 0)
 		goto out;
-	if (is_staff(req) && db_account_has_portal(db, c.account_id) == 0) {
-		reply_error(req, 409, "no_portal_access",
-		    "no contact of this account has portal access, so nobody could read the chat");
+	subject = new_chat_subject(c.subject, c.body);
+	/* One statement: the chat, its first message, tasks, events, items and mails, committed. */
+	r = db_thread_post(db, &req->user, c.account_id, subject, &d,
+	    c.tasks ? json_text(c.tasks) : "[]", &c.reminders);
+	message_draft_free(&d);
+	if (r == NULL) {
+		if (db->unique_violation && c.client_msg_id)
+			new_chat_raced(req, db, c.client_msg_id);
 		goto out;
 	}
-	tid = new_chat_store(req, db, &c);
-	if (tid <= 0 && db->unique_violation)
-		new_chat_replay(req, db, c.client_msg_id); /* a concurrent retry won the race */
-	else if (tid > 0 && (o = db_thread_get(db, &req->user, tid)) != NULL)
-		reply_json(req, 201, o);
+	json_get_string(r, "status", &status);
+	if (strcmp(status, "ok") == 0) {
+		activity_committed();
+		if (json_object_object_get_ex(r, "thread", &o))
+			reply_json(req, 201, json_object_get(o));
+	} else if (strcmp(status, "replay") == 0)
+		new_chat_replay(req, db, r);
+	else if (strcmp(status, "no_portal_access") == 0)
+		reply_error(req, 409, "no_portal_access",
+		    "no contact of this account has portal access, so nobody could read the chat");
+	else
+		reply_error(req, 404, "not_found", "no such account");
 out:
+	free(subject);
+	json_object_put(r);
 	json_object_put(c.rendered);
 	json_object_put(body);
 }

@@ -165,6 +165,7 @@ out:
 		log_error("request %s: handler set no reply", req->request_id);
 		reply_error(req, 500, "internal_error", "internal server error");
 	}
+	req->statements = db->statements;
 }
 
 void
