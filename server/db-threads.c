@@ -21,9 +21,18 @@ p_principal(struct params *p, const struct principal *u)
 	p_id(p, u->kind == USER_CONTACT ? u->account_id : 0);
 }
 
+/* After the keyset cursor ($13 the sort key or NULL, $14 the id), in each order. */
+static const char thread_after_activity[] =
+    "(CASE WHEN $2 THEN t.last_message_at ELSE t.last_public_message_at END, t.id)"
+    " < ($13::timestamptz, $14)";
+static const char thread_after_waiting[] =
+    "CASE WHEN $13::timestamptz IS NULL THEN t.waiting_since IS NULL AND t.id > $14"
+    " ELSE t.waiting_since > $13 OR (t.waiting_since = $13 AND t.id > $14)"
+    " OR t.waiting_since IS NULL END";
+
 struct json_object *
 db_threads_list(struct db *db, const struct principal *u, const struct thread_filter *f,
-    int64_t limit, int64_t offset)
+    const struct page_pos *pp)
 {
 	struct params p = { 0 };
 	struct buf sql = BUF_INIT;
@@ -44,8 +53,10 @@ db_threads_list(struct db *db, const struct principal *u, const struct thread_fi
 	p_str(&p, f->assigned);
 	p_id(&p, f->assignee_id);
 	p_str(&p, f->waiting_on);
-	p_int(&p, limit);
-	p_int(&p, offset);
+	p_int(&p, pp->limit);
+	p_int(&p, pp->offset);
+	p_str(&p, pp->key && *pp->key ? pp->key : NULL);
+	p_id(&p, pp->key ? pp->after_id : 0);
 	/* The page is chosen first; each thread of it is rendered (and counted) once. */
 	buf_printf(&sql,
 	    "SELECT coalesce(json_agg(folio_thread_json(x, $1, $2) ORDER BY %s), '[]')"
@@ -56,8 +67,9 @@ db_threads_list(struct db *db, const struct principal *u, const struct thread_fi
 	    "       OR ($8 = 'id' AND t.assignee_id = $9))"
 	    "  AND ($10::text IS NULL OR $10 = folio_waiting_on(t))"
 	    "  AND (NOT $7 OR folio_unread(t.id, $1, $2) > 0)"
+	    "  AND ($14::bigint IS NULL OR %s)"
 	    "  ORDER BY %s LIMIT $11 OFFSET $12) x",
-	    outer, inner);
+	    outer, f->by_waiting ? thread_after_waiting : thread_after_activity, inner);
 	a = db_one_value(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	free(inner);

@@ -201,6 +201,21 @@ void reply_empty(struct request *req, int status);
 void reply_list(struct request *req, struct json_object *items, const char *next);
 /* Reads ?limit (default 50, capped at 200) and the offset cursor ?cursor. Replies 422 on bad input. */
 int req_page(struct request *req, int64_t *limit, int64_t *offset);
+/*
+ * Where a page starts: after the row whose sort key and id a keyset cursor
+ * ("KEY~ID", as reply_page_keyset gives) names, or at an offset (a plain number).
+ */
+struct page_pos {
+	int64_t limit, offset;
+	const char *key;   /* NULL: no keyset cursor; "": the last row's key was null */
+	int64_t after_id;
+	char keybuf[40];
+};
+/* Reads ?limit and ?cursor. Replies 422 on bad input and returns -1. */
+int req_page_keyset(struct request *req, struct page_pos *pp);
+/* Replies {items, next}: next names the last item's keyfield and id when the page was full. */
+void reply_page_keyset(struct request *req, struct json_object *items, const struct page_pos *pp,
+    const char *keyfield);
 /* Replies with items, and a next cursor when the page was full. Takes ownership of items. */
 void reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset);
 /* The same with one more top-level member key: value (taken). */
@@ -366,7 +381,7 @@ struct thread_change {
 	struct reminder_change reminders;
 };
 struct json_object *db_threads_list(struct db *db, const struct principal *u,
-    const struct thread_filter *f, int64_t limit, int64_t offset);
+    const struct thread_filter *f, const struct page_pos *pp);
 /* The thread as u may see it, or NULL. */
 struct json_object *db_thread_get(struct db *db, const struct principal *u, int64_t id);
 /* The thread's account when u may see it, else 0 (lock: FOR UPDATE). */

@@ -5,6 +5,8 @@
  */
 #include "foliod.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -206,6 +208,77 @@ req_page(struct request *req, int64_t *limit, int64_t *offset)
 	    req_arg_int(req, "cursor", 0, 0, INT64_MAX, offset) != 0)
 		return -1;
 	return 0;
+}
+
+/* A time as folio_ts() writes it: 2026-12-02T03:41:05.123456Z. */
+static bool
+req_cursor_time(const char *s, size_t n)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	if (n < sizeof shape || s[n - 1] != 'Z')
+		return false;
+	for (i = 0; i < sizeof shape - 1; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return false;
+	if (i == n - 1)
+		return true;
+	if (s[i++] != '.' || n - 1 - i < 1 || n - 1 - i > 6)
+		return false;
+	for (; i < n - 1; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int
+req_page_keyset(struct request *req, struct page_pos *pp)
+{
+	const char *c = req_arg(req, "cursor"), *tilde;
+	char *end;
+	size_t n;
+
+	memset(pp, 0, sizeof *pp);
+	if (req_arg_int(req, "limit", 50, 1, 200, &pp->limit) != 0)
+		return -1;
+	if (c == NULL || *c == '\0' || strchr(c, '~') == NULL)
+		return req_arg_int(req, "cursor", 0, 0, INT64_MAX, &pp->offset);
+	/* KEY~ID: after the row with this sort key (empty: none) and id. */
+	tilde = strchr(c, '~');
+	n = (size_t)(tilde - c);
+	pp->after_id = strtoll(tilde + 1, &end, 10);
+	if (n >= sizeof pp->keybuf || (n > 0 && !req_cursor_time(c, n)) || *end != '\0' ||
+	    pp->after_id <= 0 || !isdigit((unsigned char)tilde[1])) {
+		reply_error(req, 422, "invalid_field", "cursor is not one this server gave");
+		return -1;
+	}
+	memcpy(pp->keybuf, c, n);
+	pp->keybuf[n] = '\0';
+	pp->key = pp->keybuf;
+	return 0;
+}
+
+void
+reply_page_keyset(struct request *req, struct json_object *items, const struct page_pos *pp,
+    const char *keyfield)
+{
+	struct json_object *o = json_object_new_object(), *last;
+	size_t n = json_object_array_length(items);
+	const char *key = NULL;
+	int64_t id = 0;
+	char *next = NULL;
+
+	if ((int64_t)n == pp->limit && n > 0) {
+		last = json_object_array_get_idx(items, n - 1);
+		json_get_string(last, keyfield, &key);
+		json_get_int(last, "id", &id);
+		next = xasprintf("%s~%" PRId64, key ? key : "", id);
+	}
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next", next ? json_object_new_string(next) : NULL);
+	free(next);
+	reply_json(req, 200, o);
 }
 
 void

@@ -46,9 +46,9 @@ route_threads_list(struct request *req, struct db *db)
 	struct thread_filter f = { 0, 0, false, NULL, 0, NULL, false };
 	const char *v;
 	struct json_object *a;
-	int64_t limit, offset;
+	struct page_pos pp;
 
-	if (req_page(req, &limit, &offset) != 0 ||
+	if (req_page_keyset(req, &pp) != 0 ||
 	    req_arg_int(req, "account_id", 0, 1, INT64_MAX, &f.account_id) != 0)
 		return;
 	if ((v = req_arg(req, "archived")) != NULL && *v != '\0') {
@@ -90,8 +90,9 @@ route_threads_list(struct request *req, struct db *db)
 		}
 		f.by_waiting = strcmp(v, "waiting_since") == 0;
 	}
-	if ((a = db_threads_list(db, &req->user, &f, limit, offset)) != NULL)
-		reply_page(req, a, limit, offset);
+	/* Deep pages: the next cursor is the last thread's sort key and id (keyset). */
+	if ((a = db_threads_list(db, &req->user, &f, &pp)) != NULL)
+		reply_page_keyset(req, a, &pp, f.by_waiting ? "waiting_since" : "last_message_at");
 }
 
 void

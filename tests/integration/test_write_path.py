@@ -186,6 +186,40 @@ def concurrent_sends_one_failing_alone_idempotent_and_in_commit_order():
         h.eq(mids, sorted(mids), f"thread {tid}: events in commit order")
 
 
+@h.test
+def thread_pages_follow_a_keyset_cursor_that_survives_new_activity():
+    srv, f, acct, c, t0 = setup()
+    ts = [t0] + [f.thread(acct["id"], subject=f"K{i}") for i in range(4)]   # newest last
+    ids = lambda page: [x["id"] for x in page["items"]]
+    p1 = f.owner.must("GET", "/api/v1/threads", query={"limit": 2, "account_id": acct["id"]})
+    h.eq(ids(p1), [ts[4]["id"], ts[3]["id"]])
+    h.ok("~" in p1["next"], f"a keyset cursor: {p1['next']}")
+    send(f.owner, ts[0]["id"], "moves to the top between two pages")
+    p2 = f.owner.must("GET", "/api/v1/threads", query={"limit": 2, "account_id": acct["id"], "cursor": p1["next"]})
+    h.eq(ids(p2), [ts[2]["id"], ts[1]["id"]], "no thread twice, none skipped that was there before")
+    p3 = f.owner.must("GET", "/api/v1/threads", query={"limit": 2, "account_id": acct["id"], "cursor": p2["next"]})
+    h.eq(ids(p3), [], "the moved thread is on page one now")
+    # Waiting order, whose key may be null (nobody waits): nulls last, by id.
+    c.must("POST", f"/api/v1/threads/{ts[2]['id']}/messages", {"body": "Frage"}, status=201)
+    seen, cur = [], None
+    while True:
+        q = {"limit": 1, "account_id": acct["id"], "sort": "waiting_since"}
+        if cur:
+            q["cursor"] = cur
+        page = f.owner.must("GET", "/api/v1/threads", query=q)
+        seen += ids(page)
+        cur = page["next"]
+        if not cur:
+            break
+    everything = ids(f.owner.must("GET", "/api/v1/threads", query={"limit": 50, "account_id": acct["id"],
+                                                                   "sort": "waiting_since"}))
+    h.eq(seen, everything, "one by one equals all at once")
+    h.eq(sorted(seen), sorted(x["id"] for x in ts))
+    for bad in ("x~1", "2026-01-01T00:00:00Z~x", "2026-13-01~1", "~0", "2026-01-01T00:00:00Z~"):
+        r = f.owner.get("/api/v1/threads", query={"cursor": bad})
+        h.eq(r.status, 422, f"cursor {bad!r}: {r!r}")
+
+
 class RowLock:
     """Holds FOR UPDATE on a thread from a psql session of its own until release()."""
 
