@@ -182,6 +182,7 @@ db_message_post_batch(struct db *db, const struct send_batch_item *const *items,
 	for (i = 0; i < n; i++) {
 		it = items[i];
 		o = json_object_new_object();
+		json_object_object_add(o, "n", json_object_new_int64((int64_t)i + 1));
 		json_object_object_add(o, "firm", json_object_new_int64(it->u->firm_id));
 		json_object_object_add(o, "thread", json_object_new_int64(it->thread_id));
 		json_object_object_add(o, "author", json_object_new_int64(it->u->id));
@@ -193,7 +194,7 @@ db_message_post_batch(struct db *db, const struct send_batch_item *const *items,
 		json_object_object_add(o, "internal", json_object_new_boolean(it->d->internal));
 		if (it->d->client_msg_id)
 			json_object_object_add(o, "cmid", json_object_new_string(it->d->client_msg_id));
-		json_object_object_add(o, "embeds", json_object_new_string(it->d->embeds));
+		json_object_object_add(o, "embeds", json_tokener_parse(it->d->embeds));
 		json_object_object_add(o, "mentions", json_object_new_string(it->d->mentions));
 		json_object_array_add(a, o);
 	}

@@ -4,8 +4,10 @@
  * mentions resolved) queues it; while fewer than SEND_BATCH_LEADERS batches
  * are in flight, a waiting thread becomes a leader, takes up to
  * SEND_BATCH_MAX sends from the head of the queue and writes them on its own
- * connection (folio_message_post_batch: one subtransaction each, so one that
- * fails fails alone); the others wait for their results. The batch size comes
+ * connection with one set-based statement (folio_message_post_batch, at most
+ * one send per thread: the others stay queued for the next batch); the
+ * others wait for their results. When the statement fails as a whole, the
+ * leader writes each send alone, so one that fails fails alone. The batch size comes
  * from the queue, never from a timer: a send that finds nobody waiting is a
  * batch of one and waits for nothing. Each send is answered only after the
  * commit of its batch, and a thread's events keep commit order because the
@@ -26,6 +28,30 @@ static struct {
 	int leaders;
 } sb = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &sb.head, 0 };
 
+/* Takes up to SEND_BATCH_MAX sends from the queue, in order, one per thread. Locked. */
+static size_t
+send_batch_take(struct send_batch_item **take)
+{
+	struct send_batch_item **pp = &sb.head, *it;
+	size_t n = 0, i;
+
+	while ((it = *pp) != NULL && n < SEND_BATCH_MAX) {
+		for (i = 0; i < n && take[i]->thread_id != it->thread_id; i++)
+			;
+		if (i < n) { /* the same thread twice: the next batch writes it, after this one */
+			pp = &it->next;
+			continue;
+		}
+		take[n++] = it;
+		*pp = it->next;
+	}
+	/* The tail: the last item left in the queue. */
+	sb.tail = &sb.head;
+	for (it = sb.head; it; it = it->next)
+		sb.tail = &it->next;
+	return n;
+}
+
 /* Writes the n sends of take on db and fills in their results (NULL: failed). */
 static void
 send_batch_write(struct db *db, struct send_batch_item **take, size_t n)
@@ -34,14 +60,14 @@ send_batch_write(struct db *db, struct send_batch_item **take, size_t n)
 	int saved = db->statements;
 	size_t i;
 
-	if (n == 1) {
-		take[0]->result = db_message_post(db, take[0]->u, take[0]->thread_id, take[0]->d);
-	} else {
-		r = db_message_post_batch(db, (const struct send_batch_item *const *)take, n);
-		for (i = 0; i < n; i++)
-			take[i]->result = r ? json_object_get(json_object_array_get_idx(r, i)) : NULL;
-		json_object_put(r);
+	r = n > 1 ? db_message_post_batch(db, (const struct send_batch_item *const *)take, n) : NULL;
+	for (i = 0; i < n; i++) {
+		if (r != NULL)
+			take[i]->result = json_object_get(json_object_array_get_idx(r, i));
+		else if (!db->broken) /* alone, or after the batch failed: each on its own */
+			take[i]->result = db_message_post(db, take[i]->u, take[i]->thread_id, take[i]->d);
 	}
+	json_object_put(r);
 	for (i = 0; i < n; i++) {
 		take[i]->batch = (int)n;
 		take[i]->broken = db->broken;
@@ -70,12 +96,7 @@ send_batch_post(struct db *db, const struct principal *u, int64_t thread_id,
 		}
 		/* Lead: the queue's head, which may or may not hold this thread's own send. */
 		sb.leaders++;
-		for (n = 0; n < SEND_BATCH_MAX && sb.head; n++) {
-			take[n] = sb.head;
-			sb.head = sb.head->next;
-		}
-		if (sb.head == NULL)
-			sb.tail = &sb.head;
+		n = send_batch_take(take);
 		pthread_mutex_unlock(&sb.mu);
 		send_batch_write(db, take, n);
 		pthread_mutex_lock(&sb.mu);
