@@ -12,13 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct json_object *
-db_messages_list(struct db *db, const struct principal *u, int64_t thread_id, int64_t before,
-    int64_t after, int64_t limit)
+/* The page's rows, their authors and (staff) deliveries in one pass, after the visibility check. */
+#define MESSAGES_PAGE(where, order) \
+	"SELECT p.items, p.n, p.first, p.last FROM threads t CROSS JOIN LATERAL (SELECT" \
+	"  coalesce(json_agg(folio_message_view(x, u.name, d.delivery, $1) ORDER BY x.id), '[]')" \
+	"   AS items, count(*) AS n, min(x.id) AS first, max(x.id) AS last" \
+	"  FROM (SELECT m.* FROM messages m WHERE m.thread_id = t.id AND ($2 OR NOT m.internal)" \
+	"   AND " where " ORDER BY " order " LIMIT $6) x" \
+	"  JOIN users u ON u.id = x.author_id LEFT JOIN LATERAL folio_delivery(x.id) d ON $2) p" \
+	" WHERE t.id = $3 AND t.firm_id = $7 AND ($8::bigint IS NULL OR t.account_id = $8)"
+
+int
+db_messages_page(struct db *db, const struct principal *u, int64_t thread_id, int64_t before,
+    int64_t after, int64_t limit, struct message_page *out)
 {
 	struct params p = { 0 };
-	struct json_object *a;
+	struct pg_result *res;
+	int found;
 
+	memset(out, 0, sizeof *out);
 	/* Viewing as a client, none of the messages is the viewer's own (client_msg_id). */
 	p_int(&p, u->view_as_account > 0 ? 0 : u->id);
 	p_bool(&p, u->kind == USER_STAFF);
@@ -26,21 +38,24 @@ db_messages_list(struct db *db, const struct principal *u, int64_t thread_id, in
 	p_id(&p, before);
 	p_id(&p, after);
 	p_int(&p, limit);
+	p_int(&p, u->firm_id);
+	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
 	/* Newest last: page backwards from before (or the end), forwards from after. */
-	if (after > 0)
-		a = db_one_value(db,
-		    "SELECT coalesce(json_agg(folio_message_json(x, $1, $2) ORDER BY x.id), '[]')"
-		    " FROM (SELECT m.* FROM messages m WHERE m.thread_id = $3 AND ($2 OR NOT m.internal)"
-		    "  AND m.id > $5 AND ($4::bigint IS NULL OR m.id < $4) ORDER BY m.id LIMIT $6) x",
-		    &p);
-	else
-		a = db_one_value(db,
-		    "SELECT coalesce(json_agg(folio_message_json(x, $1, $2) ORDER BY x.id), '[]')"
-		    " FROM (SELECT m.* FROM messages m WHERE m.thread_id = $3 AND ($2 OR NOT m.internal)"
-		    "  AND ($4::bigint IS NULL OR m.id < $4) AND $5::bigint IS NULL"
-		    "  ORDER BY m.id DESC LIMIT $6) x",
-		    &p);
-	return a;
+	res = db_exec(db,
+	    after > 0 ? MESSAGES_PAGE("m.id > $5 AND ($4::bigint IS NULL OR m.id < $4)", "m.id")
+		      : MESSAGES_PAGE("($4::bigint IS NULL OR m.id < $4) AND $5::bigint IS NULL",
+			    "m.id DESC"),
+	    &p);
+	if (res == NULL)
+		return -1;
+	if ((found = db_rows(res) > 0)) {
+		out->items = xstrdup(db_text(res, 0, 0));
+		out->n = db_int(res, 0, 1);
+		out->first = db_isnull(res, 0, 2) ? 0 : db_int(res, 0, 2);
+		out->last = db_isnull(res, 0, 3) ? 0 : db_int(res, 0, 3);
+	}
+	db_clear(res);
+	return found;
 }
 
 struct json_object *

@@ -7,56 +7,79 @@
 
 #include <string.h>
 
-static const char account_cols[] =
-    "a.id, a.name, folio_ts(a.created_at) AS created_at,"
-    " folio_ts(CASE WHEN $2 THEN a.last_activity_at ELSE a.last_public_activity_at END)"
-    "   AS last_activity_at,"
-    " (SELECT coalesce(sum(folio_unread(t.id, $1, $2)), 0)::bigint FROM threads t"
-    "   WHERE t.account_id = a.id) AS unread_count";
+/*
+ * The account object for user $1 (staff? $2), who sees the activity column
+ * of their kind. An unread count looks only at the threads whose last message
+ * the viewer may see lies past the viewer's read marker: the others have none.
+ */
+static void
+account_cols(struct buf *b, bool staff)
+{
+	buf_printf(b,
+	    "a.id, a.name, folio_ts(a.created_at) AS created_at, folio_ts(a.%s) AS last_activity_at,"
+	    " (SELECT coalesce(sum(folio_unread(t.id, $1, $2)), 0)::bigint FROM threads t"
+	    "   LEFT JOIN read_markers r ON r.thread_id = t.id AND r.user_id = $1"
+	    "   WHERE t.account_id = a.id AND t.%s > coalesce(r.up_to_message_id, 0)) AS unread_count",
+	    staff ? "last_activity_at" : "last_public_activity_at",
+	    staff ? "last_message_id" : "last_public_message_id");
+}
 
 struct json_object *
 db_accounts_list(struct db *db, const struct principal *u, const char *q, bool unread,
     bool by_name, int64_t limit, int64_t offset)
 {
-	static const char by_activity[] =
-	    "CASE WHEN $2 THEN a.last_activity_at ELSE a.last_public_activity_at END DESC NULLS LAST,"
-	    " lower(a.name), a.id";
+	bool staff = u->kind == USER_STAFF;
+	const char *col = staff ? "last_activity_at" : "last_public_activity_at";
 	struct params p = { 0 };
-	struct buf sql = BUF_INIT;
+	struct buf sql = BUF_INIT, where = BUF_INIT, order = BUF_INIT;
 	struct json_object *arr;
-	const char *order = by_name ? "lower(a.name), a.id" : by_activity;
+	int n = 5;
 
+	p_int(&p, u->id);
+	p_bool(&p, staff);
+	p_int(&p, u->firm_id);
+	p_int(&p, limit);
+	p_int(&p, offset);
+	/*
+	 * Filters and order are spelled out for this viewer, not switched by
+	 * parameters, so that a plan prepared once still walks the firm's
+	 * accounts in index order (accounts_activity, accounts_name).
+	 */
+	buf_puts(&where, "a.firm_id = $3");
+	if (u->kind == USER_CONTACT) {
+		p_int(&p, u->account_id);
+		buf_printf(&where, " AND a.id = $%d", ++n);
+	}
+	if (q) {
+		p_str(&p, q);
+		buf_printf(&where, " AND position(lower($%d) in lower(a.name)) > 0", ++n);
+	}
+	if (by_name)
+		buf_puts(&order, "lower(a.name), a.id");
+	else
+		buf_printf(&order, "a.%s DESC NULLS LAST, lower(a.name), a.id", col);
 	/*
 	 * Unread counts cost a look at every thread: take the page first and
 	 * count for its rows only, unless the filter itself is on unread.
 	 */
-	if (unread)
-		buf_printf(&sql,
-		    "SELECT id, name, created_at, last_activity_at, unread_count FROM ("
-		    " SELECT %s, a.last_activity_at AS la, a.last_public_activity_at AS lpa"
-		    " FROM accounts a WHERE a.firm_id = $3 AND ($4::bigint IS NULL OR a.id = $4)"
-		    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)) a"
-		    " WHERE unread_count > 0"
-		    " ORDER BY %s LIMIT $6 OFFSET $7",
-		    account_cols,
-		    by_name ? "lower(a.name), a.id"
-			    : "CASE WHEN $2 THEN a.la ELSE a.lpa END DESC NULLS LAST, lower(a.name), a.id");
-	else
-		buf_printf(&sql,
-		    "SELECT %s FROM (SELECT a.* FROM accounts a WHERE a.firm_id = $3"
-		    "   AND ($4::bigint IS NULL OR a.id = $4)"
-		    "   AND ($5::text IS NULL OR position(lower($5) in lower(a.name)) > 0)"
-		    "   ORDER BY %s LIMIT $6 OFFSET $7) a ORDER BY %s",
-		    account_cols, order, order);
-	p_int(&p, u->id);
-	p_bool(&p, u->kind == USER_STAFF);
-	p_int(&p, u->firm_id);
-	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
-	p_str(&p, q);
-	p_int(&p, limit);
-	p_int(&p, offset);
+	if (unread) {
+		buf_puts(&sql, "SELECT id, name, created_at, last_activity_at, unread_count FROM (SELECT ");
+		account_cols(&sql, staff);
+		buf_printf(&sql, ", a.%s AS activity FROM accounts a WHERE %s) a WHERE unread_count > 0"
+				 " ORDER BY %s LIMIT $4 OFFSET $5",
+		    col, buf_str(&where),
+		    by_name ? "lower(a.name), a.id" : "a.activity DESC NULLS LAST, lower(a.name), a.id");
+	} else {
+		buf_puts(&sql, "SELECT ");
+		account_cols(&sql, staff);
+		buf_printf(&sql, " FROM (SELECT a.* FROM accounts a WHERE %s ORDER BY %s LIMIT $4 OFFSET $5) a"
+				 " ORDER BY %s",
+		    buf_str(&where), buf_str(&order), buf_str(&order));
+	}
 	arr = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);
+	buf_free(&where);
+	buf_free(&order);
 	return arr;
 }
 
@@ -67,13 +90,14 @@ db_account_get(struct db *db, const struct principal *u, int64_t id)
 	struct buf sql = BUF_INIT;
 	struct json_object *o;
 
-	buf_printf(&sql,
-	    "SELECT %s, (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name,"
+	buf_puts(&sql, "SELECT ");
+	account_cols(&sql, u->kind == USER_STAFF);
+	buf_puts(&sql,
+	    ", (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name,"
 	    "   'email', u.email, 'portal_access', c.portal_access, 'notify', c.notify) ORDER BY u.id),"
 	    "   '[]') FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.account_id = a.id)"
 	    "   AS contacts"
-	    " FROM accounts a WHERE a.firm_id = $3 AND a.id = $4 AND ($5::bigint IS NULL OR a.id = $5)",
-	    account_cols);
+	    " FROM accounts a WHERE a.firm_id = $3 AND a.id = $4 AND ($5::bigint IS NULL OR a.id = $5)");
 	p_int(&p, u->id);
 	p_bool(&p, u->kind == USER_STAFF);
 	p_int(&p, u->firm_id);

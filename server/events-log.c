@@ -57,9 +57,17 @@ events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit, struct
 	pg->last = after;
 	p_int(&p, after);
 	p_int(&p, limit);
-	p_id(&p, firm_id);
-	buf_printf(&sql, "%s WHERE id > $1 AND ($3::bigint IS NULL OR firm_id = $3)"
-			 " ORDER BY id LIMIT $2", events_columns);
+	/*
+	 * A firm's events are picked from its own index entries (events_firm), not
+	 * by walking the whole log after the cursor and dropping other firms' rows:
+	 * a small firm resuming from far back would read everyone's events.
+	 */
+	if (firm_id > 0) {
+		p_int(&p, firm_id);
+		buf_printf(&sql, "%s WHERE id IN (SELECT id FROM events WHERE firm_id = $3 AND id > $1"
+				 " ORDER BY id LIMIT $2) ORDER BY id", events_columns);
+	} else
+		buf_printf(&sql, "%s WHERE id > $1 ORDER BY id LIMIT $2", events_columns);
 	res = db_exec(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	if (res == NULL)

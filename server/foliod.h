@@ -197,6 +197,8 @@ void reply_json(struct request *req, int status, struct json_object *o);
 void reply_error(struct request *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void reply_empty(struct request *req, int status);
+/* {"items": items, "next": next or null}, items being JSON text already. */
+void reply_list_text(struct request *req, const char *items, const char *next);
 /* {"items": items, "next": next or null}; takes ownership of items. */
 void reply_list(struct request *req, struct json_object *items, const char *next);
 /* Reads ?limit (default 50, capped at 200) and the offset cursor ?cursor. Replies 422 on bad input. */
@@ -411,8 +413,14 @@ struct mention_names {
 	struct mention_name *v;
 	size_t n;
 };
-struct json_object *db_messages_list(struct db *db, const struct principal *u, int64_t thread_id,
-    int64_t before, int64_t after, int64_t limit);
+/* A page of messages as the JSON text PostgreSQL built, with its size and first and last ids. */
+struct message_page {
+	char *items; /* a JSON array; caller frees */
+	int64_t n, first, last;
+};
+/* Reads a page of a thread u may see. Returns 1, 0 when u may not see the thread, -1 on failure. */
+int db_messages_page(struct db *db, const struct principal *u, int64_t thread_id, int64_t before,
+    int64_t after, int64_t limit, struct message_page *out);
 struct json_object *db_message_get(struct db *db, const struct principal *u, int64_t id);
 /* Looks up an author's client_msg_id. Returns 1 found, 0 not, -1 on failure. */
 int db_client_msg_find(struct db *db, int64_t author_id, const char *client_msg_id,

@@ -140,6 +140,23 @@ reply_list(struct request *req, struct json_object *items, const char *next)
 	reply_json(req, 200, o);
 }
 
+void
+reply_list_text(struct request *req, const char *items, const char *next)
+{
+	req->status = 200;
+	buf_reset(&req->out);
+	buf_puts(&req->out, "{\"items\":");
+	buf_puts(&req->out, items);
+	buf_puts(&req->out, ",\"next\":");
+	if (next) {
+		buf_putc(&req->out, '"');
+		buf_puts(&req->out, next); /* a number: nothing to escape */
+		buf_putc(&req->out, '"');
+	} else
+		buf_puts(&req->out, "null");
+	buf_putc(&req->out, '}');
+}
+
 static bool
 field_fail(struct request *req, const char *key, enum json_get r, const char *what)
 {

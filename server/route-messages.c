@@ -24,26 +24,25 @@ thread_visible(struct request *req, struct db *db, bool lock)
 void
 route_messages_list(struct request *req, struct db *db)
 {
-	struct json_object *a;
-	int64_t before, after, limit, first;
+	struct message_page pg;
+	int64_t before, after, limit;
 	char next[32];
-	size_t n;
+	int found;
 
 	if (req_arg_int(req, "before", 0, 1, INT64_MAX, &before) != 0 ||
 	    req_arg_int(req, "after", 0, 1, INT64_MAX, &after) != 0 ||
-	    req_arg_int(req, "limit", 50, 1, 200, &limit) != 0 || !thread_visible(req, db, false))
+	    req_arg_int(req, "limit", 50, 1, 200, &limit) != 0)
 		return;
-	if ((a = db_messages_list(db, &req->user, req->ids[0], before, after, limit)) == NULL)
-		return;
-	/* next: the id to page on from, in the same direction, while the page was full. */
-	n = json_object_array_length(a);
-	if ((int64_t)n < limit) {
-		reply_list(req, a, NULL);
+	/* One statement: visibility and the page, built as JSON by PostgreSQL and passed on. */
+	if ((found = db_messages_page(db, &req->user, req->ids[0], before, after, limit, &pg)) <= 0) {
+		if (found == 0)
+			reply_error(req, 404, "not_found", "no such thread");
 		return;
 	}
-	json_get_int(json_object_array_get_idx(a, after > 0 ? n - 1 : 0), "id", &first);
-	snprintf(next, sizeof next, "%" PRId64, first);
-	reply_list(req, a, next);
+	/* next: the id to page on from, in the same direction, while the page was full. */
+	snprintf(next, sizeof next, "%" PRId64, after > 0 ? pg.last : pg.first);
+	reply_list_text(req, pg.items, pg.n < limit ? NULL : next);
+	free(pg.items);
 }
 
 int

@@ -102,30 +102,40 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION folio_delivery_json(p_message bigint) RETURNS json LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT json_build_object('sent', count(*) FILTER (WHERE o.state = 'sent'),
+-- How the mails to the client about a message went (staff only). A set of one
+-- row, so that a page joins it LATERAL and PostgreSQL inlines it.
+CREATE FUNCTION folio_delivery(p_message bigint) RETURNS TABLE (delivery json)
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('sent', count(*) FILTER (WHERE o.state = 'sent'),
         'pending', count(*) FILTER (WHERE o.state IN ('pending', 'sending')),
         'failed', count(*) FILTER (WHERE o.state = 'failed'),
         'failures', coalesce(json_agg(json_build_object('email', o.to_email, 'error', o.last_error))
             FILTER (WHERE o.state = 'failed'), '[]'))
-      FROM mail_outbox o WHERE o.message_id = p_message AND o.kind IN ('thread', 'message'));
-END
+      FROM mail_outbox o WHERE o.message_id = p_message AND o.kind IN ('thread', 'message')
 $$;
 
--- A message as a viewer sees it; only its author (p_user) sees client_msg_id,
--- only staff how the mails to the client about it went.
-CREATE FUNCTION folio_message_json(m messages, p_user bigint, p_staff boolean) RETURNS json
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT json_build_object('id', m.id, 'thread_id', m.thread_id,
-        'author', json_build_object('kind', m.author_kind, 'id', m.author_id, 'name', u.name),
+-- A message as a viewer sees it, from its row, its author's name and (staff
+-- only, else NULL) its delivery: only its author (p_user) sees client_msg_id.
+-- A pure expression, so PostgreSQL inlines it into a page's one pass.
+CREATE FUNCTION folio_message_view(m messages, p_author_name text, p_delivery json,
+    p_user bigint) RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', m.id, 'thread_id', m.thread_id,
+        'author', json_build_object('kind', m.author_kind, 'id', m.author_id,
+            'name', p_author_name),
         'body', m.body, 'body_html', m.body_html, 'internal', m.internal,
         'created_at', folio_ts(m.created_at), 'documents', '[]'::json, 'embeds', m.embeds,
         'mentions', m.mentions,
         'client_msg_id', CASE WHEN m.author_id = p_user THEN m.client_msg_id END,
-        'delivery', CASE WHEN p_staff THEN folio_delivery_json(m.id) END)
-      FROM users u WHERE u.id = m.author_id);
+        'delivery', p_delivery)
+$$;
+
+-- The same for one message (replies, event payloads).
+CREATE FUNCTION folio_message_json(m messages, p_user bigint, p_staff boolean) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT folio_message_view(m, u.name, CASE WHEN p_staff THEN d.delivery END, p_user)
+      FROM users u LEFT JOIN LATERAL folio_delivery(m.id) d ON p_staff
+     WHERE u.id = m.author_id);
 END
 $$;
 

@@ -16,7 +16,7 @@ CEILING = {
     "send": 2,              # auth, folio_message_post
     "send_mention": 3,      # + the firm's staff, when the body has an '@'
     "new_chat": 2,          # auth, folio_thread_post
-    "page": 3,              # auth, visibility, the page as one JSON value
+    "page": 2,              # auth, the page (visibility included) as one JSON value
 }
 
 
