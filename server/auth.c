@@ -69,8 +69,8 @@ static int
 auth_view_as(struct request *req, struct db *db)
 {
 	const char *v = req_arg(req, "view_as_account");
-	struct params p = { 0 };
 	int64_t id;
+	int in_firm;
 
 	if (v == NULL)
 		return 0;
@@ -80,10 +80,8 @@ auth_view_as(struct request *req, struct db *db)
 	}
 	if (req_arg_int(req, "view_as_account", 0, 1, INT64_MAX, &id) != 0)
 		return -1;
-	p_int(&p, id);
-	p_int(&p, req->user.firm_id);
-	if (db_one_int(db, "SELECT id FROM accounts WHERE id = $1 AND firm_id = $2", &p, 0) != id) {
-		if (!db->broken)
+	if ((in_firm = db_sessions_account_in_firm(db, req->user.firm_id, id)) <= 0) {
+		if (in_firm == 0)
 			reply_error(req, 404, "not_found", "no such account");
 		return -1;
 	}
@@ -96,16 +94,9 @@ auth_view_as(struct request *req, struct db *db)
 int
 auth_resolve(struct request *req, struct db *db)
 {
-	static const char sql[] =
-	    "SELECT s.id, u.id, u.firm_id, u.kind, coalesce(st.role, ''), coalesce(c.account_id, 0),"
-	    "       u.name, u.email, coalesce(c.portal_access, true)"
-	    "  FROM sessions s JOIN users u ON u.id = s.user_id"
-	    "  LEFT JOIN staff st ON st.user_id = u.id LEFT JOIN contacts c ON c.user_id = u.id"
-	    " WHERE s.token_hash = $1::bytea AND s.revoked_at IS NULL AND s.expires_at > now()";
 	unsigned char hash[32];
 	char hex[67];
-	struct params p = { 0 };
-	struct pg_result *res;
+	int found;
 
 	if (req->authorization == NULL || *req->authorization == '\0') {
 		reply_error(req, 401, "unauthorized", "log in first: Authorization: Bearer <token>");
@@ -113,23 +104,11 @@ auth_resolve(struct request *req, struct db *db)
 	}
 	auth_token_hash(req->authorization, hash);
 	auth_hash_param(hash, hex);
-	p_str(&p, hex);
-	if ((res = db_exec(db, sql, &p)) == NULL)
-		return -1;
-	if (db_rows(res) != 1 || db_text(res, 0, 8)[0] != 't') {
-		db_clear(res);
-		reply_error(req, 401, "unauthorized", "the token is unknown, expired or revoked");
+	if ((found = db_sessions_resolve(db, hex, &req->user)) <= 0) {
+		if (found == 0)
+			reply_error(req, 401, "unauthorized", "the token is unknown, expired or revoked");
 		return -1;
 	}
-	req->user.session_id = db_int(res, 0, 0);
-	req->user.id = db_int(res, 0, 1);
-	req->user.firm_id = db_int(res, 0, 2);
-	req->user.kind = proto_kind_parse(db_text(res, 0, 3));
-	req->user.role = proto_role_parse(db_text(res, 0, 4));
-	req->user.account_id = db_int(res, 0, 5);
-	req->user.name = xstrdup(db_text(res, 0, 6));
-	req->user.email = xstrdup(db_text(res, 0, 7));
-	db_clear(res);
 	return auth_view_as(req, db);
 }
 
@@ -138,15 +117,8 @@ auth_session_create(struct db *db, int64_t user_id, char out[64])
 {
 	unsigned char hash[32];
 	char hex[67];
-	struct params p = { 0 };
 
 	auth_new_token(out, hash);
 	auth_hash_param(hash, hex);
-	p_int(&p, user_id);
-	p_str(&p, hex);
-	p_int(&p, cfg.session_days);
-	return db_run(db,
-		   "INSERT INTO sessions (user_id, token_hash, expires_at)"
-		   " VALUES ($1, $2::bytea, now() + make_interval(days => $3::int))",
-		   &p) == 1 ? 0 : -1;
+	return db_sessions_store(db, user_id, hex, cfg.session_days);
 }

@@ -3,7 +3,7 @@
  * lookups an event's payload needs beyond the API's own views (a thread's
  * account, a read marker, a task). It does not check event types, choose
  * audiences or wake the sequencer (events-emit.c); reading the log is
- * events-log.c's.
+ * db-events-log.c's.
  */
 #include "foliod.h"
 

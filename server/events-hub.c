@@ -289,7 +289,7 @@ events_hub_start(struct lws_context *ctx)
 	hub.inbox_tail = &hub.inbox;
 	/* Streams start after the log's current end; until it is known they wait. */
 	if (db_connect(&db) == 0)
-		head = events_log_head(&db);
+		head = db_events_log_head(&db);
 	db_close(&db);
 	if (head >= 0)
 		events_hub_set_head(head);

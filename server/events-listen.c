@@ -45,17 +45,17 @@ events_listen_sleep(int ms)
 static int
 events_listen_read(struct db *db)
 {
-	struct events_log_page pg;
+	struct db_events_log_page pg;
 	size_t pending;
 
 	if (lsn.last < 0) {
 		/* The log's end was unknown at start: streams begin here. */
-		if ((lsn.last = events_log_head(db)) < 0)
+		if ((lsn.last = db_events_log_head(db)) < 0)
 			return -1;
 		events_hub_set_head(lsn.last);
 	}
 	do {
-		if (events_log_read(db, lsn.last, 0, LISTEN_BATCH, &pg) != 0)
+		if (db_events_log_read(db, lsn.last, 0, LISTEN_BATCH, &pg) != 0)
 			return -1;
 		lsn.last = pg.last;
 		/* Catching up after an outage must not outrun the loop's fan-out. */

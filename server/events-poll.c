@@ -154,13 +154,13 @@ events_poll_stop(void)
 static int
 events_poll_read(struct request *req, struct db *db, struct events_wait *w, bool *more)
 {
-	struct events_log_page pg;
+	struct db_events_log_page pg;
 	struct events_ev *ev;
 	struct events_frame *f;
 	int pages = 0;
 
 	do {
-		if (events_log_fetch(db, w->cursor, w->who.firm_id, (int)w->limit, &pg) != 0)
+		if (db_events_log_fetch(db, w->cursor, w->who.firm_id, (int)w->limit, &pg) != 0)
 			return -1; /* route_run answers 503 for a lost database */
 		if (pg.resync) {
 			reply_error(req, 409, "resync_required",
@@ -172,7 +172,7 @@ events_poll_read(struct request *req, struct db *db, struct events_wait *w, bool
 				events_poll_add(w, f);
 		w->cursor = pg.last;
 		*more = pg.full;
-		events_log_page_free(&pg);
+		db_events_log_page_free(&pg);
 	} while (w->nitems == 0 && *more && ++pages < POLL_SCAN_PAGES);
 	return 0;
 }

@@ -67,7 +67,7 @@ events_seq_pass(struct db *db)
 	int busy = 0;
 
 	for (;;) {
-		n = events_log_sequence(db, SEQ_BATCH);
+		n = db_events_log_sequence(db, SEQ_BATCH);
 		if (n == -1) {
 			/* Another pass holds the lock and may have missed our rows: try again soon. */
 			if (++busy > 1000 || !events_seq_wait(SEQ_BUSY_RETRY_MS, false))
@@ -86,7 +86,7 @@ events_seq_expire(struct db *db)
 {
 	long n, total = 0;
 
-	while ((n = events_log_expire(db, cfg.event_retention_days, EXPIRE_BATCH)) > 0)
+	while ((n = db_events_log_expire(db, cfg.event_retention_days, EXPIRE_BATCH)) > 0)
 		total += n;
 	if (total > 0)
 		log_info("events: deleted %ld events older than %ld days", total,

@@ -53,7 +53,7 @@ struct events_fetch {
 	struct events_viewer who;
 	int64_t session_id;
 	uint64_t count;              /* hub fan-out count before the read */
-	struct events_log_page pg;
+	struct db_events_log_page pg;
 };
 
 static struct events_sub *subs;
@@ -169,7 +169,7 @@ events_ws_fetch_run(struct job *job, struct db *db)
 		fx->status = WS_CLOSE_TRY_AGAIN;
 		return;
 	}
-	if (events_log_fetch(db, fx->since, fx->who.firm_id, fx->limit, &fx->pg) != 0)
+	if (db_events_log_fetch(db, fx->since, fx->who.firm_id, fx->limit, &fx->pg) != 0)
 		fx->status = WS_CLOSE_TRY_AGAIN;
 	else if (fx->pg.resync)
 		fx->status = WS_CLOSE_RESYNC;
@@ -178,7 +178,7 @@ events_ws_fetch_run(struct job *job, struct db *db)
 static void
 events_ws_fetch_free(struct events_fetch *fx)
 {
-	events_log_page_free(&fx->pg);
+	db_events_log_page_free(&fx->pg);
 	free(fx->token);
 	free(fx->view_as);
 	free(fx);
@@ -477,7 +477,7 @@ events_ws_recheck_run(struct job *job, struct db *db)
 {
 	struct events_recheck *rc = (struct events_recheck *)job;
 
-	rc->rc = db->broken ? -1 : events_log_sessions_valid(db, rc->asked, rc->nasked, &rc->valid,
+	rc->rc = db->broken ? -1 : db_events_log_sessions_valid(db, rc->asked, rc->nasked, &rc->valid,
 	    &rc->nvalid);
 }
 

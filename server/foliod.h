@@ -290,12 +290,19 @@ int db_sessions_login_failed(struct db *db, const char *email, const char *addre
 int db_sessions_revoke(struct db *db, int64_t session_id);
 /* Moves the test clock on: {offset_seconds, now}, or NULL on failure. Caller puts. */
 struct json_object *db_sessions_clock_advance(struct db *db, int64_t seconds);
+/* The valid session of a token's SHA-256 (\x hex) into u: 1, 0 when none, -1 on failure. */
+int db_sessions_resolve(struct db *db, const char *hash_hex, struct principal *u);
+/* Stores a session of user_id for days. Returns -1 on failure. */
+int db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days);
+/* 1 when the account is the firm's, 0 when not, -1 on failure. */
+int db_sessions_account_in_firm(struct db *db, int64_t firm_id, int64_t account_id);
 
 /* migrate.c */
 /* Applies every sql/NNN_*.sql not yet recorded, each in its own transaction. */
 int migrate_run(struct db *db);
 
-/* db-schema.c -- migration bookkeeping, in the caller's transaction. Each int returns -1 on failure. */
+/* db-schema.c -- migration bookkeeping, in the caller's transaction. */
+/* Each returning int returns -1 on failure. */
 /* Takes the transaction-scoped advisory lock that serialises migrating instances. */
 int db_schema_lock(struct db *db);
 /* Creates schema_migrations when it does not exist. */
@@ -315,7 +322,8 @@ void jobs_run_due(struct db *db);
 int firm_create_cli(int argc, char **argv);
 
 /* db-firms.c -- a new firm. */
-/* A firm and its owner in one transaction: the firm id; 0 when the email is taken; -1 on failure. */
+/* A firm and its owner in one transaction: the firm id; 0 when the email is taken; */
+/* -1 on failure. */
 int64_t db_firms_create(struct db *db, const char *name, const char *email, const char *owner_name,
     const char *hash);
 
@@ -475,7 +483,8 @@ int64_t *mention_find(const char *body, const struct mention_name *staff, size_t
 char *mention_array(const int64_t *ids, size_t n);
 
 /* route-messages.c */
-/* Renders body and resolves its mentions into d. Returns -1 on failure. Free with message_draft_free. */
+/* Renders body and resolves its mentions into d. Returns -1 on failure. */
+/* Free d with message_draft_free. */
 int message_draft_make(struct db *db, const struct principal *u, const char *body, bool internal,
     const char *client_msg_id, struct message_draft *d);
 void message_draft_free(struct message_draft *d);
@@ -696,32 +705,32 @@ int events_emit_task(struct db *db, const struct principal *u, int64_t task_id);
 /* After a COMMIT: wakes the sequencer when this thread wrote events. */
 void events_committed(void);
 
-/* events-log.c -- reading and maintaining the log. */
-struct events_log_page {
-	struct events_ev *list;  /* oldest first; free with events_log_page_free */
+/* db-events-log.c -- reading and maintaining the log. */
+struct db_events_log_page {
+	struct events_ev *list;  /* oldest first; free with db_events_log_page_free */
 	int n;
 	bool full;               /* the page was full: there may be more */
 	bool resync;             /* since is before the horizon or after the last id issued */
 	int64_t last;            /* the last id read, or since */
 };
 /* Events after `after` (of firm_id when > 0), at most limit. Returns -1 on failure. */
-int events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
-    struct events_log_page *pg);
+int db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
+    struct db_events_log_page *pg);
 /*
  * The same in one snapshot with the retention check (pg->resync); since < 0
  * reads nothing and sets pg->last to the log's end. Returns -1 on failure.
  */
-int events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
-    struct events_log_page *pg);
-void events_log_page_free(struct events_log_page *pg);
+int db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
+    struct db_events_log_page *pg);
+void db_events_log_page_free(struct db_events_log_page *pg);
 /* The id streams start after; -1 on failure. */
-int64_t events_log_head(struct db *db);
+int64_t db_events_log_head(struct db *db);
 /* One sequencer pass: rows moved, -1 when another pass is running, -2 on failure. */
-long events_log_sequence(struct db *db, int batch);
+long db_events_log_sequence(struct db *db, int batch);
 /* One retention pass: events deleted, or -1 on failure. */
-long events_log_expire(struct db *db, long days, int batch);
+long db_events_log_expire(struct db *db, long days, int batch);
 /* Which of the n sessions ids are still valid, sorted into *valid (caller frees). -1 on failure. */
-int events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
+int db_events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
     size_t *nvalid);
 
 /* events-seq.c -- the sequencer thread. */

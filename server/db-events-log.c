@@ -1,5 +1,5 @@
 /*
- * events-log.c -- the SQL that reads and maintains the event log
+ * db-events-log.c -- the SQL that reads and maintains the event log
  * (sql/002_events.sql): reading events after a cursor, the log's end and
  * horizon, a sequencer pass and a retention pass. Writing events belongs to
  * events-emit.c; deciding who sees an event belongs to events-hub.c.
@@ -15,14 +15,14 @@ static const char events_columns[] =
     " coalesce(actor_id, 0), staff_payload, contact_payload, actor_payload FROM events";
 
 static char *
-events_log_text(const struct pg_result *res, int row, int col)
+db_events_log_text(const struct pg_result *res, int row, int col)
 {
 	return db_isnull(res, row, col) ? NULL : xstrdup(db_text(res, row, col));
 }
 
 /* The rows of res as a list of events, oldest first. Caller unrefs each. */
 static struct events_ev *
-events_log_rows(const struct pg_result *res)
+db_events_log_rows(const struct pg_result *res)
 {
 	struct events_ev *head = NULL, **tail = &head, *ev;
 	int i, n = db_rows(res);
@@ -36,9 +36,9 @@ events_log_rows(const struct pg_result *res)
 		ev->staff_only = db_text(res, i, 4)[0] == 't';
 		ev->user_id = db_int(res, i, 5);
 		ev->actor_id = db_int(res, i, 6);
-		ev->payload[EV_STAFF] = events_log_text(res, i, 7);
-		ev->payload[EV_CONTACT] = events_log_text(res, i, 8);
-		ev->payload[EV_ACTOR] = events_log_text(res, i, 9);
+		ev->payload[EV_STAFF] = db_events_log_text(res, i, 7);
+		ev->payload[EV_CONTACT] = db_events_log_text(res, i, 8);
+		ev->payload[EV_ACTOR] = db_events_log_text(res, i, 9);
 		*tail = ev;
 		tail = &ev->next;
 	}
@@ -46,7 +46,8 @@ events_log_rows(const struct pg_result *res)
 }
 
 int
-events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit, struct events_log_page *pg)
+db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
+    struct db_events_log_page *pg)
 {
 	struct params p = { 0 };
 	struct buf sql = BUF_INIT;
@@ -74,7 +75,7 @@ events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit, struct
 		return -1;
 	pg->n = db_rows(res);
 	pg->full = pg->n == limit;
-	pg->list = events_log_rows(res);
+	pg->list = db_events_log_rows(res);
 	db_clear(res);
 	for (ev = pg->list; ev; ev = ev->next)
 		pg->last = ev->id;
@@ -82,7 +83,8 @@ events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit, struct
 }
 
 int
-events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit, struct events_log_page *pg)
+db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
+    struct db_events_log_page *pg)
 {
 	struct pg_result *res;
 	int64_t horizon, issued;
@@ -106,7 +108,7 @@ events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit, struc
 	db_clear(res);
 	if (since < 0) {
 		/* From the end as of this snapshot: nothing to read yet. */
-		if ((pg->last = events_log_head(db)) >= 0)
+		if ((pg->last = db_events_log_head(db)) >= 0)
 			rc = db_commit(db);
 		goto out;
 	}
@@ -116,17 +118,17 @@ events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit, struc
 		rc = 0;
 		goto out;
 	}
-	if (events_log_read(db, since, firm_id, limit, pg) == 0)
+	if (db_events_log_read(db, since, firm_id, limit, pg) == 0)
 		rc = db_commit(db);
 out:
 	db_rollback(db);
 	if (rc != 0)
-		events_log_page_free(pg);
+		db_events_log_page_free(pg);
 	return rc;
 }
 
 void
-events_log_page_free(struct events_log_page *pg)
+db_events_log_page_free(struct db_events_log_page *pg)
 {
 	struct events_ev *ev;
 
@@ -138,13 +140,13 @@ events_log_page_free(struct events_log_page *pg)
 }
 
 int64_t
-events_log_head(struct db *db)
+db_events_log_head(struct db *db)
 {
 	return db_one_int(db, "SELECT folio_events_head()", NULL, -1);
 }
 
 long
-events_log_sequence(struct db *db, int batch)
+db_events_log_sequence(struct db *db, int batch)
 {
 	struct params p = { 0 };
 
@@ -153,7 +155,7 @@ events_log_sequence(struct db *db, int batch)
 }
 
 long
-events_log_expire(struct db *db, long days, int batch)
+db_events_log_expire(struct db *db, long days, int batch)
 {
 	struct params p = { 0 };
 
@@ -163,7 +165,7 @@ events_log_expire(struct db *db, long days, int batch)
 }
 
 int
-events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
+db_events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_t **valid,
     size_t *nvalid)
 {
 	struct params p = { 0 };
