@@ -28,6 +28,7 @@ db_messages_page(struct db *db, const struct principal *u, int64_t thread_id, in
 {
 	struct params p = { 0 };
 	struct pg_result *res;
+	const char *sql;
 	int found;
 
 	memset(out, 0, sizeof *out);
@@ -41,11 +42,16 @@ db_messages_page(struct db *db, const struct principal *u, int64_t thread_id, in
 	p_int(&p, u->firm_id);
 	p_id(&p, u->kind == USER_CONTACT ? u->account_id : 0);
 	/* Newest last: page backwards from before (or the end), forwards from after. */
-	res = db_exec(db,
-	    after > 0 ? MESSAGES_PAGE("m.id > $5 AND ($4::bigint IS NULL OR m.id < $4)", "m.id")
-		      : MESSAGES_PAGE("($4::bigint IS NULL OR m.id < $4) AND $5::bigint IS NULL",
-			    "m.id DESC"),
-	    &p);
+	/* Each case its own text, so that a generic plan still walks the thread's index. */
+	if (after > 0 && before > 0)
+		sql = MESSAGES_PAGE("m.id > $5 AND m.id < $4 AND $4 > 0", "m.id");
+	else if (after > 0)
+		sql = MESSAGES_PAGE("m.id > $5 AND $4::bigint IS NULL", "m.id");
+	else if (before > 0)
+		sql = MESSAGES_PAGE("m.id < $4 AND $5::bigint IS NULL", "m.id DESC");
+	else
+		sql = MESSAGES_PAGE("$4::bigint IS NULL AND $5::bigint IS NULL", "m.id DESC");
+	res = db_exec(db, sql, &p);
 	if (res == NULL)
 		return -1;
 	if ((found = db_rows(res) > 0)) {

@@ -21,6 +21,19 @@ p_principal(struct params *p, const struct principal *u)
 	p_id(p, u->kind == USER_CONTACT ? u->account_id : 0);
 }
 
+/*
+ * Unread for $1 (staff? $2): only a thread whose last visible message is past
+ * the reader's marker can be; then one unread message by someone else is enough.
+ */
+static const char thread_unread[] =
+    "CASE WHEN CASE WHEN $2 THEN t.last_message_id ELSE t.last_public_message_id END"
+    "  > coalesce((SELECT r.up_to_message_id FROM read_markers r"
+    "   WHERE r.thread_id = t.id AND r.user_id = $1), 0)"
+    " THEN EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id"
+    "  AND m.id > coalesce((SELECT r.up_to_message_id FROM read_markers r"
+    "   WHERE r.thread_id = t.id AND r.user_id = $1), 0)"
+    "  AND m.author_id <> $1 AND ($2 OR NOT m.internal)) ELSE false END";
+
 /* After the keyset cursor ($13 the sort key or NULL, $14 the id), in each order. */
 static const char thread_after_activity[] =
     "(CASE WHEN $2 THEN t.last_message_at ELSE t.last_public_message_at END, t.id)"
@@ -65,11 +78,13 @@ db_threads_list(struct db *db, const struct principal *u, const struct thread_fi
 	    "  AND ($6::boolean IS NULL OR t.archived = $6)"
 	    "  AND ($8::text IS NULL OR ($8 = 'none' AND t.assignee_id IS NULL)"
 	    "       OR ($8 = 'id' AND t.assignee_id = $9))"
-	    "  AND ($10::text IS NULL OR $10 = folio_waiting_on(t))"
-	    "  AND (NOT $7 OR folio_unread(t.id, $1, $2) > 0)"
+	    "  AND ($10::text IS NULL OR t.last_public_author_kind ="
+	    "   CASE $10::text WHEN 'firm' THEN 'contact' WHEN 'client' THEN 'staff' END)"
+	    "  AND (NOT $7 OR %s)"
 	    "  AND ($14::bigint IS NULL OR %s)"
 	    "  ORDER BY %s LIMIT $11 OFFSET $12) x",
-	    outer, f->by_waiting ? thread_after_waiting : thread_after_activity, inner);
+	    outer, f->unread ? thread_unread : "true",
+	    f->by_waiting ? thread_after_waiting : thread_after_activity, inner);
 	a = db_one_value(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	free(inner);
