@@ -17,6 +17,7 @@ import asyncio
 import base64
 import http.client
 import json
+import re
 import os
 import resource
 import sys
@@ -113,11 +114,16 @@ def bench_latency(a, b, firm, subscribers, posts, rate):
     got = {}        # n -> [receive times]
     lock = threading.Lock()
 
+    body_re = re.compile(rb'"body" ?: ?"bench (\d+)"')
+
     def on_text(payload):
-        i = payload.find(b'"body":"bench ')
-        if i < 0 or b'"type":"message.created"' not in payload[:60]:
+        # Payloads built by PostgreSQL write '"key" : value', json-c's '"key":value'.
+        if b'"type":"message.created"' not in payload[:60]:
             return
-        n = int(payload[i + 14:payload.index(b'"', i + 14)])
+        m = body_re.search(payload)
+        if m is None:
+            return
+        n = int(m.group(1))
         t = time.monotonic()
         with lock:
             got.setdefault(n, []).append(t)
