@@ -217,19 +217,25 @@ db_notify_items(struct buf *b, const struct principal *u, bool unread)
 }
 
 struct json_object *
-db_notify_list(struct db *db, const struct principal *u, bool unread, int64_t limit, int64_t offset)
+db_notify_list(struct db *db, const struct principal *u, bool unread, const struct page_keys *pk)
 {
 	struct params p = { 0 };
 	struct buf sql = BUF_INIT;
 	struct json_object *a;
 
 	p_int(&p, u->view_as_account > 0 ? u->view_as_account : u->id);
-	p_int(&p, limit);
-	p_int(&p, offset);
-	/* The page first, then its threads, accounts and actors: by key, for its rows only. */
-	buf_puts(&sql, "SELECT" NOTIFICATION_COLUMNS " FROM (SELECT * FROM ");
+	p_int(&p, pk->limit);
+	p_int(&p, pk->offset);
+	p_str(&p, pk->after ? pk->key[0] : NULL);
+	/*
+	 * The page first, then its threads, accounts and actors: by key, for its
+	 * rows only. Items are in bump order (a bump takes a new one); bump is
+	 * for the cursor, the caller takes it out.
+	 */
+	buf_puts(&sql, "SELECT" NOTIFICATION_COLUMNS ", n.bump FROM (SELECT * FROM ");
 	db_notify_items(&sql, u, unread);
-	buf_puts(&sql, " i ORDER BY i.bump DESC LIMIT $2 OFFSET $3) n" NOTIFICATION_JOINS
+	buf_puts(&sql, " i WHERE $4::bigint IS NULL OR i.bump < $4"
+		       " ORDER BY i.bump DESC LIMIT $2 OFFSET $3) n" NOTIFICATION_JOINS
 		       " ORDER BY n.bump DESC");
 	a = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);

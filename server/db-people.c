@@ -26,7 +26,7 @@ account_cols(struct buf *b, bool staff)
 
 struct json_object *
 db_accounts_list(struct db *db, const struct principal *u, const char *q, bool unread,
-    bool by_name, int64_t limit, int64_t offset)
+    bool by_name, const struct page_keys *pk)
 {
 	bool staff = u->kind == USER_STAFF;
 	const char *col = staff ? "last_activity_at" : "last_public_activity_at";
@@ -38,8 +38,8 @@ db_accounts_list(struct db *db, const struct principal *u, const char *q, bool u
 	p_int(&p, u->id);
 	p_bool(&p, staff);
 	p_int(&p, u->firm_id);
-	p_int(&p, limit);
-	p_int(&p, offset);
+	p_int(&p, pk->limit);
+	p_int(&p, pk->offset);
 	/*
 	 * Filters and order are spelled out for this viewer, not switched by
 	 * parameters, so that a plan prepared once still walks the firm's
@@ -53,6 +53,25 @@ db_accounts_list(struct db *db, const struct principal *u, const char *q, bool u
 	if (q) {
 		p_str(&p, q);
 		buf_printf(&where, " AND position(lower($%d) in lower(a.name)) > 0", ++n);
+	}
+	/* After the row the cursor names: its (activity,) name and id. */
+	if (pk->after) {
+		p_str(&p, pk->key[1]);
+		p_int(&p, pk->after_id);
+		n += 2;
+		if (by_name)
+			buf_printf(&where, " AND (lower(a.name), a.id) > (lower($%d), $%d)", n - 1, n);
+		else if (pk->key[0] == NULL)
+			buf_printf(&where, " AND a.%s IS NULL AND (lower(a.name), a.id) > (lower($%d), $%d)",
+			    col, n - 1, n);
+		else {
+			p_str(&p, pk->key[0]);
+			n++;
+			buf_printf(&where,
+			    " AND (a.%1$s < $%2$d::timestamptz OR a.%1$s IS NULL OR (a.%1$s = $%2$d::timestamptz"
+			    " AND (lower(a.name), a.id) > (lower($%3$d), $%4$d)))",
+			    col, n, n - 2, n - 1);
+		}
 	}
 	if (by_name)
 		buf_puts(&order, "lower(a.name), a.id");

@@ -9,18 +9,22 @@ static const char template_cols[] =
     " folio_ts(created_at) AS created_at, folio_ts(updated_at) AS updated_at";
 
 struct json_object *
-db_templates_list(struct db *db, int64_t firm_id, int64_t limit, int64_t offset)
+db_templates_list(struct db *db, int64_t firm_id, const struct page_keys *pk)
 {
 	struct params p = { 0 };
 	struct buf sql = BUF_INIT;
 	struct json_object *a;
 
 	p_int(&p, firm_id);
-	p_int(&p, limit);
-	p_int(&p, offset);
-	buf_printf(&sql,
-	    "SELECT %s FROM templates WHERE firm_id = $1 ORDER BY lower(name), id LIMIT $2 OFFSET $3",
-	    template_cols);
+	p_int(&p, pk->limit);
+	p_int(&p, pk->offset);
+	buf_printf(&sql, "SELECT %s FROM templates WHERE firm_id = $1", template_cols);
+	if (pk->after) {
+		p_str(&p, pk->key[0]);
+		p_int(&p, pk->after_id);
+		buf_puts(&sql, " AND (lower(name), id) > (lower($4), $5)");
+	}
+	buf_puts(&sql, " ORDER BY lower(name), id LIMIT $2 OFFSET $3");
 	a = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	return a;

@@ -201,8 +201,6 @@ void reply_empty(struct request *req, int status);
 void reply_list_text(struct request *req, const char *items, const char *next);
 /* {"items": items, "next": next or null}; takes ownership of items. */
 void reply_list(struct request *req, struct json_object *items, const char *next);
-/* Reads ?limit (default 50, capped at 200) and the offset cursor ?cursor. Replies 422 on bad input. */
-int req_page(struct request *req, int64_t *limit, int64_t *offset);
 /*
  * Where a page starts: after the row whose sort key and id a keyset cursor
  * ("KEY~ID", as reply_page_keyset gives) names, or at an offset (a plain number).
@@ -218,11 +216,32 @@ int req_page_keyset(struct request *req, struct page_pos *pp);
 /* Replies {items, next}: next names the last item's keyfield and id when the page was full. */
 void reply_page_keyset(struct request *req, struct json_object *items, const struct page_pos *pp,
     const char *keyfield);
-/* Replies with items, and a next cursor when the page was full. Takes ownership of items. */
-void reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset);
-/* The same with one more top-level member key: value (taken). */
-void reply_page_with(struct request *req, struct json_object *items, int64_t limit, int64_t offset,
-    const char *key, struct json_object *value);
+/*
+ * Where a page of a list ordered on up to PAGE_KEYS_MAX keys (then id) starts:
+ * after the row a keyset cursor names, or at an offset (a plain number, as
+ * older servers gave). The cursor is opaque to clients: "k" and the base64url
+ * of a JSON array of the last row's keys and id.
+ */
+#define PAGE_KEYS_MAX 2
+struct page_keys {
+	int64_t limit, offset;
+	bool after;                        /* a keyset cursor was given */
+	const char *key[PAGE_KEYS_MAX];    /* NULL: the row's key was null */
+	int64_t after_id;
+	char buf[512];                     /* key[] point into it */
+};
+/*
+ * Reads ?limit and ?cursor; kinds has a letter per key: 't' a time as
+ * folio_ts() writes it, 's' a string, 'n' an integer. Replies 422 on bad
+ * input and returns -1.
+ */
+int req_page_keys(struct request *req, struct page_keys *pk, const char *kinds);
+/* The cursor after a full page: the last item's fields and id. NULL: last page. Caller frees. */
+char *page_keys_next(struct json_object *items, const struct page_keys *pk,
+    const char *const *fields, int nkeys);
+/* Replies {items, next} and, with key, one more member key: value. Takes items, next and value. */
+void reply_page_next(struct request *req, struct json_object *items, char *next, const char *key,
+    struct json_object *value);
 
 /*
  * Field getters for request bodies that reply 422 naming the field on a wrong
@@ -335,7 +354,7 @@ struct json_object *markdown_embeds(const char *body);
 
 /* db-people.c -- staff, accounts, contacts. JSON results: caller puts. */
 struct json_object *db_accounts_list(struct db *db, const struct principal *u, const char *q,
-    bool unread, bool by_name, int64_t limit, int64_t offset);
+    bool unread, bool by_name, const struct page_keys *pk);
 /* One account with its contacts, or NULL when it is not visible to u. */
 struct json_object *db_account_get(struct db *db, const struct principal *u, int64_t id);
 /* NULL when the name is taken (db->unique_violation) or on failure. */
@@ -359,7 +378,7 @@ struct template_fields {
 	int64_t interval_days, max_count;  /* 0: unchanged or default */
 };
 struct reminder_change;
-struct json_object *db_templates_list(struct db *db, int64_t firm_id, int64_t limit, int64_t offset);
+struct json_object *db_templates_list(struct db *db, int64_t firm_id, const struct page_keys *pk);
 struct json_object *db_template_get(struct db *db, int64_t firm_id, int64_t id);
 /* Creates (id 0) or updates a template. NULL when absent or the name is taken. Caller puts. */
 struct json_object *db_template_save(struct db *db, int64_t firm_id, int64_t id,
@@ -602,7 +621,7 @@ struct json_object *db_notify_staff_ids(struct db *db, int64_t firm_id, struct j
 struct json_object *db_notify_bump(struct db *db, const struct notify_ctx *c, int64_t user_id,
     const char *type);
 struct json_object *db_notify_list(struct db *db, const struct principal *u, bool unread,
-    int64_t limit, int64_t offset);
+    const struct page_keys *pk);
 /* Threads with an unread item for u; -1 on failure. */
 int64_t db_notify_unread_count(struct db *db, const struct principal *u);
 struct json_object *db_notify_read(struct db *db, const struct principal *u, int64_t id);

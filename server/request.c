@@ -5,6 +5,8 @@
  */
 #include "foliod.h"
 
+#include <sodium.h>
+
 #include <ctype.h>
 
 #include <errno.h>
@@ -218,15 +220,6 @@ field_bool(struct request *req, struct json_object *o, const char *key, bool req
 	return true;
 }
 
-int
-req_page(struct request *req, int64_t *limit, int64_t *offset)
-{
-	if (req_arg_int(req, "limit", 50, 1, 200, limit) != 0 ||
-	    req_arg_int(req, "cursor", 0, 0, INT64_MAX, offset) != 0)
-		return -1;
-	return 0;
-}
-
 /* A time as folio_ts() writes it: 2026-12-02T03:41:05.123456Z. */
 static bool
 req_cursor_time(const char *s, size_t n)
@@ -298,24 +291,97 @@ reply_page_keyset(struct request *req, struct json_object *items, const struct p
 	reply_json(req, 200, o);
 }
 
-void
-reply_page(struct request *req, struct json_object *items, int64_t limit, int64_t offset)
+int
+req_page_keys(struct request *req, struct page_keys *pk, const char *kinds)
 {
-	reply_page_with(req, items, limit, offset, NULL, NULL);
+	const struct json_limits lim = { 2, sizeof pk->buf };
+	const char *c = req_arg(req, "cursor"), *s;
+	int nkeys = (int)strlen(kinds), i;
+	struct json_object *a = NULL, *v;
+	unsigned char raw[sizeof pk->buf + 64];
+	size_t n, len, used = 0;
+	char err[64];
+
+	memset(pk, 0, sizeof *pk);
+	if (req_arg_int(req, "limit", 50, 1, 200, &pk->limit) != 0)
+		return -1;
+	if (c == NULL || *c != 'k')
+		return req_arg_int(req, "cursor", 0, 0, INT64_MAX, &pk->offset);
+	if (nkeys > PAGE_KEYS_MAX ||
+	    sodium_base642bin(raw, sizeof raw, c + 1, strlen(c + 1), NULL, &n, NULL,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    (a = json_parse((const char *)raw, n, &lim, err, sizeof err)) == NULL ||
+	    !json_object_is_type(a, json_type_array) ||
+	    (int)json_object_array_length(a) != nkeys + 1)
+		goto bad;
+	for (i = 0; i < nkeys; i++) {
+		if ((v = json_object_array_get_idx(a, (size_t)i)) == NULL)
+			continue; /* that key was null */
+		if (!json_object_is_type(v, kinds[i] == 'n' ? json_type_int : json_type_string))
+			goto bad;
+		s = json_object_get_string(v);
+		len = strlen(s);
+		if ((kinds[i] == 't' && !req_cursor_time(s, len)) || used + len + 1 > sizeof pk->buf)
+			goto bad;
+		memcpy(pk->buf + used, s, len + 1);
+		pk->key[i] = pk->buf + used;
+		used += len + 1;
+	}
+	v = json_object_array_get_idx(a, (size_t)nkeys);
+	if (!json_object_is_type(v, json_type_int) || (pk->after_id = json_object_get_int64(v)) <= 0)
+		goto bad;
+	pk->after = true;
+	json_object_put(a);
+	return 0;
+bad:
+	json_object_put(a);
+	reply_error(req, 422, "invalid_field", "cursor is not one this server gave");
+	return -1;
+}
+
+char *
+page_keys_next(struct json_object *items, const struct page_keys *pk, const char *const *fields,
+    int nkeys)
+{
+	size_t n = json_object_array_length(items), len;
+	struct json_object *last, *a, *v;
+	const char *text;
+	char *out;
+	int i;
+
+	if (n == 0 || (int64_t)n != pk->limit)
+		return NULL;
+	last = json_object_array_get_idx(items, n - 1);
+	a = json_object_new_array();
+	for (i = 0; i < nkeys; i++) {
+		v = NULL;
+		json_object_object_get_ex(last, fields[i], &v);
+		json_object_array_add(a, json_object_get(v));
+	}
+	v = NULL;
+	json_object_object_get_ex(last, "id", &v);
+	json_object_array_add(a, json_object_get(v));
+	text = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+	out = xmalloc(2 + sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+	out[0] = 'k';
+	sodium_bin2base64(out + 1, sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+	    (const unsigned char *)text, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	json_object_put(a);
+	return out;
 }
 
 void
-reply_page_with(struct request *req, struct json_object *items, int64_t limit, int64_t offset,
-    const char *key, struct json_object *value)
+reply_page_next(struct request *req, struct json_object *items, char *next, const char *key,
+    struct json_object *value)
 {
 	struct json_object *o = json_object_new_object();
-	char next[32];
 
-	snprintf(next, sizeof next, "%" PRId64, offset + limit);
 	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "next",
-	    (int64_t)json_object_array_length(items) == limit ? json_object_new_string(next) : NULL);
+	json_object_object_add(o, "next", next ? json_object_new_string(next) : NULL);
 	if (key)
 		json_object_object_add(o, key, value);
+	free(next);
 	reply_json(req, 200, o);
 }
+

@@ -10,22 +10,30 @@
 void
 route_notifications_list(struct request *req, struct db *db)
 {
+	static const char *const keys[] = { "bump" };
 	struct json_object *a;
+	struct page_keys pk;
 	const char *v;
-	int64_t limit, offset, total;
+	int64_t total;
 	bool unread;
+	size_t i;
+	char *next;
 
-	if (req_page(req, &limit, &offset) != 0)
+	if (req_page_keys(req, &pk, "n") != 0)
 		return;
 	unread = (v = req_arg(req, "unread")) != NULL && strcmp(v, "true") == 0;
-	if ((a = db_notify_list(db, &req->user, unread, limit, offset)) == NULL)
+	if ((a = db_notify_list(db, &req->user, unread, &pk)) == NULL)
 		return;
 	/* How many items are unread in all, for a badge beyond the first page. */
 	total = db_notify_unread_count(db, &req->user);
-	if (total < 0)
+	if (total < 0) {
 		json_object_put(a);
-	else
-		reply_page_with(req, a, limit, offset, "unread_count", json_object_new_int64(total));
+		return;
+	}
+	next = page_keys_next(a, &pk, keys, 1);
+	for (i = 0; i < json_object_array_length(a); i++)
+		json_object_object_del(json_object_array_get_idx(a, i), "bump");
+	reply_page_next(req, a, next, "unread_count", json_object_new_int64(total));
 }
 
 void

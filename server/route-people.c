@@ -85,10 +85,12 @@ void
 route_accounts_list(struct request *req, struct db *db)
 {
 	const char *unread = req_arg(req, "unread"), *sort = req_arg(req, "sort");
+	static const char *const keys[] = { "last_activity_at", "name" };
 	struct json_object *a;
-	int64_t limit, offset;
+	struct page_keys pk;
+	bool by_name = sort && strcmp(sort, "name") == 0;
 
-	if (req_page(req, &limit, &offset) != 0)
+	if (req_page_keys(req, &pk, "ts") != 0)
 		return;
 	if (unread && *unread && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0) {
 		reply_error(req, 422, "invalid_field", "unread must be true or false");
@@ -98,10 +100,11 @@ route_accounts_list(struct request *req, struct db *db)
 		reply_error(req, 422, "invalid_field", "sort must be name or last_activity_at");
 		return;
 	}
+	/* A cursor of one order does not fit the other: its keys are the other's. */
 	a = db_accounts_list(db, &req->user, req_arg(req, "q"), unread && strcmp(unread, "true") == 0,
-	    sort && strcmp(sort, "name") == 0, limit, offset);
+	    by_name, &pk);
 	if (a)
-		reply_page(req, a, limit, offset);
+		reply_page_next(req, a, page_keys_next(a, &pk, keys, 2), NULL, NULL);
 }
 
 void

@@ -39,12 +39,13 @@ void
 route_templates_list(struct request *req, struct db *db)
 {
 	struct json_object *a;
-	int64_t limit, offset;
+	static const char *const keys[] = { "name" };
+	struct page_keys pk;
 
-	if (req_page(req, &limit, &offset) != 0)
+	if (req_page_keys(req, &pk, "s") != 0)
 		return;
-	if ((a = db_templates_list(db, req->user.firm_id, limit, offset)) != NULL)
-		reply_page(req, a, limit, offset);
+	if ((a = db_templates_list(db, req->user.firm_id, &pk)) != NULL)
+		reply_page_next(req, a, page_keys_next(a, &pk, keys, 1), NULL, NULL);
 }
 
 void

@@ -220,6 +220,69 @@ def thread_pages_follow_a_keyset_cursor_that_survives_new_activity():
         h.eq(r.status, 422, f"cursor {bad!r}: {r!r}")
 
 
+
+def walk(client, path, query, key="id"):
+    """Every item of a list, page by page (limit 1 or more) through its cursors."""
+    seen, cur = [], None
+    while True:
+        q = dict(query)
+        if cur:
+            q["cursor"] = cur
+        page = client.must("GET", path, query=q)
+        seen += [x[key] for x in page["items"]]
+        cur = page["next"]
+        if not cur:
+            return seen
+
+
+@h.test
+def accounts_templates_and_notifications_page_by_keyset_cursors():
+    srv, f, acct, c, t0 = setup()
+    # Accounts: some never active (null activity), names that differ only in case and umlauts.
+    names = ["beta GmbH", "Alpha KG", "Äpfel AG", "alpha OHG", "Zeta", "gamma"]
+    made = [f.account(n) for n in names]
+    for a in made[:2]:
+        f.contact(a["id"], login=False)
+        f.thread(a["id"], subject="activity")
+    for sort in ("name", "last_activity_at"):
+        everything = [x["id"] for x in f.owner.must("GET", "/api/v1/accounts",
+                                                   query={"limit": 200, "sort": sort})["items"]]
+        for limit in (1, 2, 3):
+            h.eq(walk(f.owner, "/api/v1/accounts", {"limit": limit, "sort": sort}), everything,
+                 f"accounts by {sort}, {limit} a page, equal all at once")
+    # A new account between two pages is neither repeated nor makes another one skipped.
+    p1 = f.owner.must("GET", "/api/v1/accounts", query={"limit": 2, "sort": "name"})
+    h.ok(p1["next"].startswith("k"), f"a keyset cursor: {p1['next']}")
+    f.account("AAA first of all")
+    p2 = f.owner.must("GET", "/api/v1/accounts", query={"limit": 200, "sort": "name", "cursor": p1["next"]})
+    before = [x["id"] for x in p1["items"]]
+    h.ok(not set(before) & {x["id"] for x in p2["items"]}, "no account twice")
+    h.eq(len(before) + len(p2["items"]), len(made) + 1, "none skipped (the new one sorts before the cursor)")
+    # Templates by name.
+    for n in ("Belege", "abschluss", "Zahlung", "ärger", "Bescheid"):
+        f.owner.must("POST", "/api/v1/templates", {"name": n, "subject": n, "body": n}, status=201)
+    everything = [x["id"] for x in f.owner.must("GET", "/api/v1/templates", query={"limit": 200})["items"]]
+    h.eq(walk(f.owner, "/api/v1/templates", {"limit": 2}), everything, "templates two a page")
+    # Notifications (the contact's pending items): newest bump first; a bump between pages.
+    threads = [f.thread(acct["id"], subject=f"N{i}") for i in range(4)]
+    items = c.must("GET", "/api/v1/notifications", query={"limit": 200})["items"]
+    h.ok(len(items) >= 4, f"items: {items}")
+    h.ok(all("bump" not in x for x in items), "the cursor's key stays inside the server")
+    everything = [x["id"] for x in items]
+    h.eq(walk(c, "/api/v1/notifications", {"limit": 1}), everything, "items one a page")
+    p1 = c.must("GET", "/api/v1/notifications", query={"limit": 2})
+    send(f.owner, threads[0]["id"], "bumps the oldest item to the top")
+    p2 = c.must("GET", "/api/v1/notifications", query={"limit": 200, "cursor": p1["next"]})
+    h.eq([x["id"] for x in p1["items"]] + [x["id"] for x in p2["items"]],
+         [x for x in everything if x in [y["id"] for y in p1["items"] + p2["items"]]],
+         "the pages keep their order")
+    h.ok(len({x["id"] for x in p1["items"] + p2["items"]}) == len(p1["items"] + p2["items"]), "no item twice")
+    for path in ("/api/v1/accounts", "/api/v1/templates", "/api/v1/notifications"):
+        for bad in ("k", "kx", "k" + "e30", "kWzFd", "kWyJ4Il0"):  # '', garbage, {}, [1], ["x"]
+            r = f.owner.get(path, query={"cursor": bad})
+            h.eq(r.status, 422, f"{path} cursor {bad!r}: {r!r}")
+        h.eq(f.owner.get(path, query={"cursor": "0"}).status, 200, f"{path}: an offset still works")
+
 class RowLock:
     """Holds FOR UPDATE on a thread from a psql session of its own until release()."""
 
