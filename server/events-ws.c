@@ -29,6 +29,8 @@ enum sub_state { SUB_OPENING, SUB_REPLAY, SUB_LIVE, SUB_CLOSING };
 struct events_sub {
 	struct lws *wsi;             /* the socket; the subscriber goes with it (CLOSED) */
 	struct events_sub *prev, *next;
+	struct events_sub *fprev, *fnext; /* in its firm's bucket, once live */
+	bool indexed;
 	enum sub_state state;
 	struct events_viewer who;
 	int64_t session_id;          /* re-checked every event-ping-seconds */
@@ -58,6 +60,44 @@ struct events_fetch {
 
 static struct events_sub *subs;
 static size_t nsubs;
+/*
+ * Live streams by firm: a fan-out visits the streams of the event's firm (and
+ * of the few firms that share its bucket), not every stream of the instance.
+ */
+#define FIRM_BUCKETS 1024
+static struct events_sub *by_firm[FIRM_BUCKETS];
+
+static size_t
+events_ws_bucket(int64_t firm_id)
+{
+	return (size_t)(((uint64_t)firm_id * 0x9E3779B97F4A7C15ull) >> 54) % FIRM_BUCKETS;
+}
+
+static void
+events_ws_index(struct events_sub *sub)
+{
+	struct events_sub **head = &by_firm[events_ws_bucket(sub->who.firm_id)];
+
+	sub->fprev = NULL;
+	if ((sub->fnext = *head) != NULL)
+		(*head)->fprev = sub;
+	*head = sub;
+	sub->indexed = true;
+}
+
+static void
+events_ws_unindex(struct events_sub *sub)
+{
+	if (!sub->indexed)
+		return;
+	if (sub->fprev)
+		sub->fprev->fnext = sub->fnext;
+	else
+		by_firm[events_ws_bucket(sub->who.firm_id)] = sub->fnext;
+	if (sub->fnext)
+		sub->fnext->fprev = sub->fprev;
+	sub->indexed = false;
+}
 static unsigned char *ws_scratch;
 static size_t ws_scratch_cap;
 
@@ -92,6 +132,7 @@ events_ws_enqueue(void *arg, struct events_frame *f)
 	if ((long)sub->qlen >= cfg.event_queue) {
 		log_warn("events: cut off %s (user %lld): more than %ld events queued", sub->peer,
 		    (long long)sub->who.user_id, cfg.event_queue);
+		metrics_events_dropped(sub->qlen + 1);
 		events_ws_close(sub, WS_CLOSE_TOO_SLOW, "too slow: resume with since");
 		/* A stalled reader may never take the close frame: do not wait for ever. */
 		lws_set_timeout(sub->wsi, PENDING_TIMEOUT_USER_OK, WS_CUT_GRACE_S);
@@ -118,8 +159,8 @@ events_ws_fanout(struct events_ev *ev)
 	struct events_sub *sub, *next;
 	struct events_frame *f;
 
-	for (sub = subs; sub; sub = next) {
-		next = sub->next;
+	for (sub = by_firm[events_ws_bucket(ev->firm_id)]; sub; sub = next) {
+		next = sub->fnext;
 		if (sub->state != SUB_LIVE || ev->id <= sub->sent)
 			continue;
 		sub->sent = ev->id;
@@ -235,6 +276,7 @@ events_ws_fetched(struct job *job)
 	    events_hub_since(fx->count, &sub->who, &sub->sent, INT64_MAX,
 	    events_ws_enqueue, sub)) {
 		sub->state = SUB_LIVE;
+		events_ws_index(sub);
 		log_debug("events: %s live after id %lld", sub->peer, (long long)sub->sent);
 	}
 	events_ws_fetch_free(fx);
@@ -377,6 +419,7 @@ events_ws_write(struct events_sub *sub)
 	/* lws keeps what the socket did not take and holds WRITEABLE back until it is out. */
 	if ((n = lws_write(sub->wsi, ws_scratch + LWS_PRE, len, LWS_WRITE_TEXT)) < 0)
 		return -1;
+	metrics_events_delivered(1);
 	if (sub->qlen)
 		lws_callback_on_writable(sub->wsi);
 	if (sub->state == SUB_REPLAY && sub->job == NULL && (long)sub->qlen <= cfg.event_queue / 2)
@@ -394,6 +437,7 @@ events_ws_gone(struct events_sub *sub)
 	for (i = 0; i < sub->qlen; i++)
 		events_frame_unref(sub->q[(sub->qhead + i) % sub->qcap]);
 	free(sub->q);
+	events_ws_unindex(sub);
 	if (sub->prev)
 		sub->prev->next = sub->next;
 	else

@@ -2,7 +2,8 @@
 
 1. Delivery latency: two foliod instances share a database; N subscribers
    (staff of one firm) listen on instance B; messages are posted through
-   instance A at a steady rate. Latency is from just before the POST is sent
+   instance A at a steady rate, open loop, by --posters connections (each into
+   a thread of its own). Latency is from just before the POST is sent
    to the moment each subscriber has read the message.created frame: p50, p99
    and max over every (message, subscriber) delivery.
 2. Memory: M idle WebSockets on one foliod; its RSS before and after.
@@ -105,10 +106,16 @@ async def open_many(port, token, n, on_text=None, parallel=100):
     return conns, tasks
 
 
-def bench_latency(a, b, firm, subscribers, posts, rate):
-    account = firm.account()
-    firm.contact(account["id"])
-    thread = firm.thread(account["id"], subject="bench")
+def bench_latency(a, b, firms, subscribers, posts, rate, posters):
+    # Poster k posts as the owner of firm k % len(firms) into a thread of its own, so that
+    # sends arriving together can share a batch; subscriber i is the owner of firm
+    # i % len(firms) on B, so each message reaches the subscribers of its firm.
+    writers = []
+    for k in range(posters):
+        firm = firms[k % len(firms)]
+        account = firm.account()
+        firm.contact(account["id"])
+        writers.append((firm.owner.token, firm.thread(account["id"], subject=f"bench {k}")))
     sent = {}       # n -> monotonic time just before the POST
     answered = {}   # n -> when the POST's answer came
     got = {}        # n -> [receive times]
@@ -129,13 +136,23 @@ def bench_latency(a, b, firm, subscribers, posts, rate):
             got.setdefault(n, []).append(t)
 
     async def main():
-        conns, tasks = await open_many(b.port, firm.owner.token, subscribers, on_text)
+        conns, tasks = [], []
+        for j, firm in enumerate(firms):
+            c, t = await open_many(b.port, firm.owner.token, len(range(j, subscribers, len(firms))), on_text)
+            conns += c
+            tasks += t
         await asyncio.sleep(1)  # let the fetches finish: every socket is live
 
-        def poster():
+        # Open loop: message n is due at start + n / rate; poster k sends the n with
+        # n % posters == k, so a slow answer on one connection does not slow the rate.
+        start = time.monotonic() + 0.2
+
+        def poster(k):
             conn = http.client.HTTPConnection("127.0.0.1", a.port, timeout=30)
-            hdr = {"Authorization": "Bearer " + firm.owner.token, "Content-Type": "application/json"}
-            for n in range(posts):
+            token, thread = writers[k]
+            hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+            for n in range(k, posts, posters):
+                time.sleep(max(0.0, start + n / rate - time.monotonic()))
                 body = json.dumps({"body": f"bench {n}"})
                 t0 = time.monotonic()
                 sent[n] = t0
@@ -145,24 +162,30 @@ def bench_latency(a, b, firm, subscribers, posts, rate):
                 answered[n] = time.monotonic()
                 if r.status != 201:
                     raise RuntimeError(f"post: {r.status}")
-                time.sleep(max(0.0, 1.0 / rate - (time.monotonic() - t0)))
 
-        await asyncio.get_running_loop().run_in_executor(None, poster)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(None, poster, k) for k in range(posters)))
         end = time.monotonic() + 30
-        while time.monotonic() < end and sum(len(v) for v in got.values()) < posts * subscribers:
+        while time.monotonic() < end and sum(len(v) for v in got.values()) < expected:
             await asyncio.sleep(0.1)
         for c in conns:
             c.close()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    # Each message reaches the subscribers of its poster's firm.
+    per_firm = [len(range(j, subscribers, len(firms))) for j in range(len(firms))]
+    expected = sum(per_firm[(n % posters) % len(firms)] for n in range(posts))
     asyncio.run(main())
     lat = [(t - sent[n]) * 1000 for n, ts in got.items() for t in ts]
     first = [(min(ts) - sent[n]) * 1000 for n, ts in got.items()]
     post = [(answered[n] - sent[n]) * 1000 for n in answered]
     delivered = len(lat)
+    span = max(answered.values()) - min(sent.values())
     return {
-        "subscribers": subscribers, "messages": posts, "rate_per_s": rate,
-        "deliveries": delivered, "expected": posts * subscribers,
+        "subscribers": subscribers, "firms": len(firms), "messages": posts, "rate_per_s": rate,
+        "posters": posters,
+        "posted_per_s": round(posts / span, 1) if span > 0 else None,
+        "deliveries": delivered, "expected": expected,
         "p50_ms": round(percentile(lat, 50), 1), "p99_ms": round(percentile(lat, 99), 1),
         "max_ms": round(max(lat), 1),
         "first_subscriber_p50_ms": round(percentile(first, 50), 1),
@@ -194,6 +217,9 @@ def main():
     ap.add_argument("--subscribers", type=int, default=1000)
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--rate", type=float, default=20, help="messages posted per second")
+    ap.add_argument("--posters", type=int, default=8, help="posting connections (open loop, one thread each)")
+    ap.add_argument("--firms", type=int, default=1,
+                    help="firms the subscribers and posters are spread over (1: every subscriber gets every message)")
     ap.add_argument("--idle", type=int, default=10000, help="idle WebSockets for the memory figure")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -203,8 +229,9 @@ def main():
     # foliod inherits the limit: it needs a descriptor per socket too.
     a = h.Server(name="bench-a")
     b = h.Server(db=a.db, name="bench-b")
-    firm = h.Firm(a)
-    res = bench_latency(a, b, firm, args.subscribers, args.messages, args.rate)
+    firms = [h.Firm(a) for _ in range(args.firms)]
+    firm = firms[0]
+    res = bench_latency(a, b, firms, args.subscribers, args.messages, args.rate, args.posters)
     print("events latency POST on A -> push on B: " + json.dumps(res))
     b.stop()
     res = bench_idle(a, firm, args.idle)
