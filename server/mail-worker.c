@@ -1,17 +1,19 @@
 /*
  * mail-worker.c -- the background thread of each foliod: it runs
- * jobs_run_due() (reminders, then mail) whenever something may be due. It
- * wakes on NOTIFY folio_mail (sent by the transaction that queued a mail, in
- * any instance), when the next retry or reminder falls due, and at least
- * every 30 s, so a moved test clock or a lost notification is noticed.
+ * jobs_run_due() (reminders, then mail, then event retention) when the next
+ * retry or reminder falls due, and at least every 30 s, so a moved test clock
+ * or a lost notification is noticed; on NOTIFY folio_mail (sent by the
+ * transaction that queued a mail, in any instance) it runs the mail pass.
  * It has its own database connection (LISTEN needs one) and never touches the
  * HTTP loop; it starts and stops with the loop (http.c's services table).
  */
 #include "foliod.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORKER_MIN_WAIT_MS 200
@@ -44,11 +46,23 @@ mail_worker_wait_ms(struct db *db)
 	return (long)ms;
 }
 
+static double
+mail_worker_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *
 mail_worker_main(void *arg)
 {
 	struct db db = { 0 };
 	bool listening = false;
+	double full_at = 0; /* when the reminder and retention passes are due again */
+	double now;
+	long ms;
 
 	(void)arg;
 	while (!http_stopping) {
@@ -58,16 +72,32 @@ mail_worker_main(void *arg)
 				mail_worker_sleep(2000);
 				continue;
 			}
+			full_at = 0; /* whatever fell due meanwhile */
 		}
 		/* Listen before the pass, so nothing queued during it goes unnoticed. */
 		if (!listening && db_mail_listen(&db) == 0)
 			listening = true;
+		/*
+		 * A notification means a mail was queued: only the mail pass runs, so
+		 * that a stream of sends does not run the reminder and retention
+		 * passes once each; those run when their time (or a retry's) comes.
+		 */
 		if (listening) {
-			jobs_run_due(&db);
+			if (mail_worker_now() >= full_at) {
+				jobs_run_due(&db);
+				full_at = INFINITY;
+			} else if (mail_deliver_due(&db) < 0) {
+				log_warn("jobs: the mail pass failed");
+			}
 			events_committed(); /* reminders and failed mails wrote events */
 		}
-		if (!db.broken && listening)
-			db_mail_wait(&db, worker.pipe[0], mail_worker_wait_ms(&db));
+		if (!db.broken && listening) {
+			ms = mail_worker_wait_ms(&db);
+			now = mail_worker_now();
+			if (now + (double)ms / 1000 < full_at)
+				full_at = now + (double)ms / 1000;
+			db_mail_wait(&db, worker.pipe[0], full_at > now ? (long)((full_at - now) * 1000) + 1 : 0);
+		}
 		if (db.broken || !listening) {
 			db_close(&db);
 			db.broken = false;
