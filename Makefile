@@ -11,6 +11,8 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/folio
+DOCDIR ?= $(PREFIX)/share/doc/folio
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -26,7 +28,7 @@ endif
 CPPFLAGS += -D_GNU_SOURCE -Icommon -DFOLIO_SQL_DIR='"$(DATADIR)/sql"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
 
-SERVER_PKGS := libwebsockets json-c libpq libcurl libsodium libcmark
+SERVER_PKGS := libwebsockets json-c libpq libcurl libsodium libcmark libsystemd
 TUI_PKGS := ncursesw json-c libcurl libwebsockets
 SERVER_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS)) -lpthread -lm
 TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS)) -lpthread
@@ -99,6 +101,15 @@ install: all
 	install -m 755 server/foliod $(DESTDIR)$(SBINDIR)/foliod
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	for m in man/*.[1578]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	# systemd units (their paths follow SBINDIR and DOCDIR), the example environment
+	# file, the operations guide and the nginx configuration (docs/OPERATIONS.md).
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/nginx
+	for u in server/systemd/*.service; do \
+	    sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/share/doc/folio/|$(DOCDIR)/|g' $$u \
+	        >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 644 server/systemd/foliod.env $(DESTDIR)$(DATADIR)/foliod.env
+	install -m 644 docs/OPERATIONS.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/nginx/folio.conf $(DESTDIR)$(DOCDIR)/nginx/
 
 clean:
 	rm -rf build server/foliod tui/folio

@@ -11,6 +11,7 @@
 
 static enum log_level log_level = LOG_INFO;
 static FILE *log_fp;
+static void (*log_sink)(enum log_level level, const char *line);
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *log_names[] = { "debug", "info", "warn", "error" };
 
@@ -33,12 +34,36 @@ log_set_file(const char *path)
 }
 
 void
-log_json_line(const char *json)
+log_set_sink(void (*sink)(enum log_level level, const char *line))
 {
 	pthread_mutex_lock(&log_lock);
-	fprintf(log_fp ? log_fp : stderr, "%s\n", json);
-	fflush(log_fp ? log_fp : stderr);
+	log_sink = sink;
 	pthread_mutex_unlock(&log_lock);
+}
+
+bool
+log_enabled(enum log_level level)
+{
+	return level >= log_level;
+}
+
+static void
+log_write(enum log_level level, const char *json)
+{
+	pthread_mutex_lock(&log_lock);
+	if (log_sink) {
+		log_sink(level, json);
+	} else {
+		fprintf(log_fp ? log_fp : stderr, "%s\n", json);
+		fflush(log_fp ? log_fp : stderr);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_json_line(const char *json)
+{
+	log_write(LOG_INFO, json);
 }
 
 void
@@ -63,6 +88,6 @@ log_msg(enum log_level level, const char *fmt, ...)
 	json_object_object_add(o, "ts", json_object_new_string(when));
 	json_object_object_add(o, "level", json_object_new_string(log_names[level]));
 	json_object_object_add(o, "msg", json_object_new_string(text));
-	log_json_line(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	log_write(level, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }

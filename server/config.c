@@ -12,7 +12,7 @@
 
 struct config cfg;
 
-enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
+enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL, OPT_LIST };
 
 struct option_row {
 	const char *name;     /* --name and "name = value" in the file */
@@ -40,6 +40,11 @@ static const struct option_row options[] = {
 	    "base URL used in links in mails" },
 	{ "sql-dir", OPT_STR, &cfg.sql_dir, "FOLIO_SQL_DIR", FOLIO_SQL_DIR, "folder of numbered migrations" },
 	{ "log-level", OPT_STR, &cfg.log_level, "FOLIO_LOG_LEVEL", "info", "debug, info, warn or error" },
+	{ "log-to", OPT_STR, &cfg.log_to, "FOLIO_LOG_TO", "stderr", "where log lines go: stderr or journald" },
+	{ "trusted-proxy", OPT_LIST, &cfg.trusted_proxy, "FOLIO_TRUSTED_PROXY", "",
+	    "CIDR of a reverse proxy whose X-Forwarded-For is believed (repeat, or comma-separate)" },
+	{ "metrics-listen", OPT_STR, &cfg.metrics_listen, "FOLIO_METRICS_LISTEN", "",
+	    "address:port of GET /metrics (Prometheus); empty: off" },
 	{ "db-threads", OPT_LONG, &cfg.db_threads, "FOLIO_DB_THREADS", "4", "database connections (threads)" },
 	{ "max-body", OPT_LONG, &cfg.max_body, "FOLIO_MAX_BODY", "1048576", "largest JSON body in bytes" },
 	{ "max-upload", OPT_LONG, &cfg.max_upload, "FOLIO_MAX_UPLOAD", "104857600", "largest upload in bytes" },
@@ -69,6 +74,16 @@ config_set(const struct option_row *o, const char *value, const char *from)
 		free((char *)*(const char **)o->ptr);
 		*(const char **)o->ptr = xstrdup(value);
 		return 0;
+	case OPT_LIST: {
+		/* A repeated flag or file line adds to the list; the default is empty. */
+		const char *old = *(const char **)o->ptr;
+		char *joined = xmalloc(strlen(old ? old : "") + strlen(value) + 2);
+
+		sprintf(joined, "%s%s%s", old && *old ? old : "", old && *old ? "," : "", value);
+		free((char *)old);
+		*(const char **)o->ptr = joined;
+		return 0;
+	}
 	case OPT_BOOL:
 		*(bool *)o->ptr = strcmp(value, "1") == 0 || strcmp(value, "true") == 0 ||
 		    strcmp(value, "yes") == 0;
@@ -84,6 +99,35 @@ config_set(const struct option_row *o, const char *value, const char *from)
 		return 0;
 	}
 	return -1;
+}
+
+/* Settings that take one of a few words. */
+static int
+config_check_words(void)
+{
+	static const char *levels[] = { "debug", "info", "warn", "error", NULL };
+	static const char *dests[] = { "stderr", "journald", NULL };
+	static const struct {
+		const char *name, *const *value, *const *words;
+	} rows[] = {
+		{ "log-level", &cfg.log_level, levels },
+		{ "log-to", &cfg.log_to, dests },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		for (k = 0; rows[i].words[k]; k++)
+			if (strcmp(*rows[i].value, rows[i].words[k]) == 0)
+				break;
+		if (rows[i].words[k] == NULL) {
+			fprintf(stderr, "foliod: %s: \"%s\" is not one of", rows[i].name, *rows[i].value);
+			for (k = 0; rows[i].words[k]; k++)
+				fprintf(stderr, " %s", rows[i].words[k]);
+			fprintf(stderr, "\n");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static const struct option_row *
@@ -208,6 +252,8 @@ config_load(int *argc, char ***argv)
 		fprintf(stderr, "foliod: db-threads must be 1 to 64\n");
 		return -1;
 	}
+	if (config_check_words() != 0 || proxy_configure(cfg.trusted_proxy) != 0)
+		return -1;
 	return 0;
 }
 
@@ -216,7 +262,8 @@ config_usage(FILE *fp)
 {
 	const struct option_row *o;
 
-	fprintf(fp, "usage: foliod [options] migrate | serve | create-firm --name N --owner-email E\n"
+	fprintf(fp, "usage: foliod [options] migrate [--status] | serve | check\n"
+		    "       foliod [options] create-firm --name N --owner-email E\n"
 		    "       foliod --help | --version | --list-routes\n\noptions:\n");
 	for (o = options; o->name; o++)
 		fprintf(fp, "  --%-22s %s%s%s%s%s\n", o->name, o->help, o->env ? " [" : "",

@@ -74,6 +74,7 @@ events_poll_answer(struct events_wait *w)
 {
 	struct request *req = w->req;
 
+	metrics_events_delivered((uint64_t)w->nitems);
 	events_poll_reply(req, &w->items, w->cursor);
 	events_poll_drop(w);
 	lws_callback_on_writable(req->wsi);
@@ -201,6 +202,7 @@ events_poll_route(struct request *req, struct db *db)
 	if (events_poll_read(req, db, w, &more) != 0)
 		goto done;
 	if (w->nitems > 0 || w->wait_s == 0 || more) {
+		metrics_events_delivered((uint64_t)w->nitems);
 		events_poll_reply(req, &w->items, w->cursor);
 		goto done;
 	}

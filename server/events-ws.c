@@ -132,6 +132,7 @@ events_ws_enqueue(void *arg, struct events_frame *f)
 	if ((long)sub->qlen >= cfg.event_queue) {
 		log_warn("events: cut off %s (user %lld): more than %ld events queued", sub->peer,
 		    (long long)sub->who.user_id, cfg.event_queue);
+		metrics_events_dropped(sub->qlen + 1);
 		events_ws_close(sub, WS_CLOSE_TOO_SLOW, "too slow: resume with since");
 		/* A stalled reader may never take the close frame: do not wait for ever. */
 		lws_set_timeout(sub->wsi, PENDING_TIMEOUT_USER_OK, WS_CUT_GRACE_S);
@@ -418,6 +419,7 @@ events_ws_write(struct events_sub *sub)
 	/* lws keeps what the socket did not take and holds WRITEABLE back until it is out. */
 	if ((n = lws_write(sub->wsi, ws_scratch + LWS_PRE, len, LWS_WRITE_TEXT)) < 0)
 		return -1;
+	metrics_events_delivered(1);
 	if (sub->qlen)
 		lws_callback_on_writable(sub->wsi);
 	if (sub->state == SUB_REPLAY && sub->job == NULL && (long)sub->qlen <= cfg.event_queue / 2)

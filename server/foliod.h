@@ -52,6 +52,9 @@ struct config {
 	bool test_clock;
 	const char *smtp_tls;     /* auto, starttls or none (smtps:// is always TLS) */
 	long mail_retry_seconds;  /* first retry delay; doubles up to an hour */
+	const char *trusted_proxy;  /* CIDRs, comma-separated (the flag repeats) */
+	const char *metrics_listen; /* address:port of GET /metrics; "" is off */
+	const char *log_to;         /* stderr or journald */
 };
 extern struct config cfg;
 
@@ -120,6 +123,7 @@ struct job {
 	void (*run)(struct job *job, struct db *db);
 	void (*done)(struct job *job);
 	struct job *next;
+	int64_t queued_us;       /* metrics.c: when it was submitted (monotonic) */
 };
 void pool_start(struct lws_context *ctx, int threads);
 void pool_submit(struct job *job);
@@ -156,7 +160,8 @@ struct request {
 	size_t nargs;
 	char *authorization;     /* the bearer token, if any */
 	char *content_type;
-	char peer[64];
+	char peer[64];           /* the TCP peer */
+	char client[64];         /* the client: the peer, or X-Forwarded-For via a trusted proxy */
 	char request_id[20];
 	struct buf body;
 	bool body_too_large;
@@ -255,7 +260,8 @@ bool field_bool(struct request *req, struct json_object *o, const char *key, boo
     bool *out);
 
 /* route.c -- the route table and the dispatcher run on a pool thread. */
-enum who { WHO_PUBLIC, WHO_ANY, WHO_STAFF, WHO_ADMIN, WHO_OWNER, WHO_TEST };
+/* WHO_METRICS: served by metrics.c on --metrics-listen only, never on the API port. */
+enum who { WHO_PUBLIC, WHO_ANY, WHO_STAFF, WHO_ADMIN, WHO_OWNER, WHO_TEST, WHO_METRICS };
 typedef void (*route_fn)(struct request *req, struct db *db);
 struct route {
 	enum http_method method;
@@ -279,6 +285,77 @@ extern const struct lws_protocols http_protocol;
 /* Listens and runs the loop until SIGTERM. Returns 0 after a clean stop. */
 int http_serve(void);
 extern volatile int http_stopping;
+/* Splits "host:port", "[v6]:port" or "port" into iface and port. Returns -1 when bad. */
+int http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port);
+
+/* metrics.c -- counters for GET /metrics; cheap enough for every request. */
+void metrics_init(void);
+/* Loop: one answered request (r NULL when no route matched). */
+void metrics_http(const struct route *r, int status, double seconds);
+/* pool.c: a job entered the queue; a thread took it. */
+void metrics_pool_submitted(struct job *job);
+void metrics_pool_taken(struct job *job);
+/* True when jobs wait and none was taken for seconds (the watchdog's test). */
+bool metrics_pool_stalled(double seconds);
+void metrics_events_delivered(uint64_t n);
+void metrics_events_dropped(uint64_t n);
+/* An SMTP attempt's outcome: metrics_mail_result(), declared beside enum mail_result below. */
+/* The mail worker shows it is alive (each turn of its loop, each attempt). */
+void metrics_mail_heartbeat(void);
+/* Seconds since the last heartbeat; -1 before the first. */
+double metrics_mail_heartbeat_age(void);
+void metrics_reminder_sent(void);
+/* Appends the Prometheus text page to b. Loop only. */
+void metrics_render(struct buf *b);
+/* Opens the --metrics-listen vhost (nothing when unset). Returns -1 when it cannot. */
+int metrics_listen(struct lws_context *ctx);
+/* The outbox depth refresh beside the loop (http.c's services). */
+void metrics_start(struct lws_context *ctx);
+void metrics_stop(struct lws_context *ctx);
+
+/* systemd.c -- sd_notify, the watchdog, the journal. All harmless without systemd. */
+void systemd_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* READY=1 with a status; starts watchdog pings on the loop when WATCHDOG_USEC asks. */
+void systemd_ready(struct lws_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* STOPPING=1; ends the pings. */
+void systemd_stopping(int inflight);
+/* Sends log lines to dest: "stderr" or "journald". Returns -1 when it cannot. */
+int systemd_log_to(const char *dest);
+
+/* route-ops.c -- GET /readyz. */
+/* The mail worker counts as dead after this many seconds without a heartbeat. */
+#define OPS_MAIL_STALE_S 150
+void route_readyz(struct request *req, struct db *db);
+/* The row of GET /metrics in the route table: never reached on the API port (route_match). */
+void route_metrics_elsewhere(struct request *req, struct db *db);
+
+/* check.c -- `foliod check`. Returns the exit status. */
+int check_cli(void);
+
+/* db-ops.c -- what operations ask the database. */
+/* Mails queued or being sent; -1 on failure. */
+int64_t db_ops_mail_depth(struct db *db);
+/* [{name, applied_at}] of schema_migrations by name ([] before the first migrate); NULL on failure. */
+struct json_object *db_ops_migrations(struct db *db);
+
+/* proxy.c -- the client's address behind trusted reverse proxies. */
+struct proxy_net {
+	unsigned char addr[16];  /* IPv4 as ::ffff:a.b.c.d */
+	int bits;                /* of the 128 */
+};
+/* Parses "a.b.c.d[/n]" or "v6[/n]". Returns -1 when it is neither. */
+int proxy_net_parse(const char *s, struct proxy_net *n);
+/* True when addr (IPv4, IPv6, IPv4-mapped IPv6) is inside n. */
+bool proxy_net_match(const struct proxy_net *n, const char *addr);
+/* Sets the trusted networks from a comma-separated list. Returns -1 (and says why) when bad. */
+int proxy_configure(const char *list);
+bool proxy_trusted(const char *addr);
+/*
+ * The client address of a request into out: the right-most X-Forwarded-For
+ * entry that is not a trusted proxy when peer is trusted, else peer.
+ */
+void proxy_client(const char *peer, const char *xff, char *out, size_t outsz);
 
 /* auth.c */
 /* argon2id hash of password. Returns NULL on failure. Caller frees. */
@@ -319,6 +396,19 @@ int db_sessions_account_in_firm(struct db *db, int64_t firm_id, int64_t account_
 /* migrate.c */
 /* Applies every sql/NNN_*.sql not yet recorded, each in its own transaction. */
 int migrate_run(struct db *db);
+/* Where the database stands against the migrations this binary knows. */
+struct migrate_state {
+	size_t known, applied, pending; /* pending: known but not applied */
+	size_t unknown;                 /* applied but not known: a newer release migrated */
+	char newest_known[64];          /* "" when there are none */
+	char newest_applied[64];
+};
+/* Fills st from the database. Returns -1 when it cannot be read (db->broken: unreachable). */
+int migrate_state(struct db *db, struct migrate_state *st);
+/* True when every known migration is applied and nothing newer is. */
+bool migrate_current(const struct migrate_state *st);
+/* `foliod migrate --status`: one line per migration. Returns the exit status (1: pending). */
+int migrate_status(struct db *db, FILE *fp);
 
 /* db-schema.c -- migration bookkeeping, in the caller's transaction. */
 /* Each returning int returns -1 on failure. */
@@ -555,11 +645,15 @@ struct mail_message {
 	const char *to_email, *to_name, *from_name, *subject, *text, *html, *message_id;
 };
 enum mail_result { MAIL_SENT, MAIL_RETRY, MAIL_FAILED };
+/* metrics.c: counts an attempt's outcome. */
+void metrics_mail_result(enum mail_result r);
 struct mail_smtp *mail_smtp_create(void);
 void mail_smtp_free(struct mail_smtp *s);
 /* Sends m; on failure err tells why. Retry: no connection or 4xx; failed: 5xx. */
 enum mail_result mail_smtp_send(struct mail_smtp *s, const struct mail_message *m, char *err,
     size_t errlen);
+/* Connects, greets and logs in as configured, sends nothing. Returns -1 with err when it cannot. */
+int mail_smtp_probe(char *err, size_t errlen);
 /* True for a plain addr-spec that is safe in a header and an SMTP command. */
 bool mail_smtp_address_ok(const char *s);
 /* RFC 2047 B-encoded UTF-8 words, folded. Caller frees. */

@@ -89,7 +89,7 @@ static struct request *
 http_request_new(struct lws *wsi, const char *uri)
 {
 	struct request *req = xcalloc(1, sizeof *req);
-	char *auth;
+	char *auth, *xff;
 	const char *tok;
 
 	req->wsi = wsi;
@@ -98,6 +98,9 @@ http_request_new(struct lws *wsi, const char *uri)
 	req->path = xstrdup(uri ? uri : "/");
 	auth_random_hex(req->request_id, 8);
 	lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
+	xff = proxy_trusted(req->peer) ? http_header(wsi, WSI_TOKEN_X_FORWARDED_FOR) : NULL;
+	proxy_client(req->peer, xff, req->client, sizeof req->client);
+	free(xff);
 	http_parse_args(req, wsi);
 	req->content_type = http_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	auth = http_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
@@ -112,11 +115,14 @@ http_request_new(struct lws *wsi, const char *uri)
 static void
 http_log(struct request *req)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 	char when[40], ms[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
+	if (!log_enabled(LOG_INFO)) /* --log-level warn or error: no request lines */
+		return;
+	o = json_object_new_object();
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_object_add(o, "ts", json_object_new_string(when));
@@ -128,6 +134,7 @@ http_log(struct request *req)
 	snprintf(ms, sizeof ms, "%.2f", (now_mono() - req->started) * 1e3);
 	json_object_object_add(o, "duration_ms", json_object_new_double_s(strtod(ms, NULL), ms));
 	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
+	json_object_object_add(o, "client", json_object_new_string(req->client));
 	json_object_object_add(o, "peer", json_object_new_string(req->peer));
 	if (req->user.id)
 		json_object_object_add(o, "user_id", json_object_new_int64(req->user.id));
@@ -237,7 +244,8 @@ http_write(struct lws *wsi, struct http_pss *pss)
 			return 0;
 		}
 	}
-	/* Done: log, free, and keep the connection unless the body was left unread. */
+	/* Done: count, log, free, and keep the connection unless the body was left unread. */
+	metrics_http(req->route, req->status, now_mono() - req->started);
 	http_log(req);
 	last = req->body_too_large || req->chunked;
 	http_inflight--;
@@ -352,8 +360,7 @@ http_lws_log(int level, const char *line)
 	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "%s", msg);
 }
 
-/* Splits "host:port", "[v6]:port" or "port" into iface and port. */
-static int
+int
 http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port)
 {
 	const char *colon = strrchr(listen, ':');
@@ -381,6 +388,7 @@ static const struct http_service {
 } http_services[] = {
 	{ "events", events_hub_start, events_hub_stop },  /* sequencer, listener, streams */
 	{ "mail", mail_worker_start, mail_worker_stop },  /* reminders and mail */
+	{ "metrics", metrics_start, metrics_stop },       /* the outbox depth, when metrics are on */
 };
 #define HTTP_NSERVICES (sizeof http_services / sizeof http_services[0])
 
@@ -414,6 +422,11 @@ http_serve(void)
 		log_error("cannot listen on %s", cfg.listen);
 		return -1;
 	}
+	if (metrics_listen(http_ctx) != 0) {
+		lws_context_destroy(http_ctx);
+		http_ctx = NULL;
+		return -1;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = http_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -424,10 +437,13 @@ http_serve(void)
 	for (k = 0; k < HTTP_NSERVICES; k++)
 		http_services[k].start(http_ctx);
 	log_info("serving on %s:%d", iface, port);
+	/* Migrations ran before this (foliod.c) and the socket listens: ready. */
+	systemd_ready(http_ctx, "serving on %s:%d", iface, port);
 	while (!http_stopping)
 		if (lws_service(http_ctx, 0) < 0)
 			break;
 	/* SIGTERM: finish what is in flight (bounded), close streams, then exit. */
+	systemd_stopping(http_inflight);
 	log_info("stopping: %d requests in flight", http_inflight);
 	for (k = HTTP_NSERVICES; k-- > 0;) {
 		log_debug("stopping %s", http_services[k].name);

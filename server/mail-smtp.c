@@ -323,3 +323,22 @@ mail_smtp_send(struct mail_smtp *s, const struct mail_message *m, char *err, siz
 	curl_slist_free_all(rcpt);
 	return r;
 }
+
+int
+mail_smtp_probe(char *err, size_t errlen)
+{
+	struct mail_smtp *s = mail_smtp_create();
+	CURLcode rc;
+
+	/* Connect, greeting, EHLO, STARTTLS and login as configured; then stop before a mail. */
+	mail_smtp_options(s, NULL);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 15L);
+	s->errbuf[0] = '\0';
+	rc = curl_easy_perform(s->curl);
+	if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+	mail_smtp_free(s);
+	return rc == CURLE_OK ? 0 : -1;
+}

@@ -66,6 +66,7 @@ mail_worker_main(void *arg)
 
 	(void)arg;
 	while (!http_stopping) {
+		metrics_mail_heartbeat();
 		if (db.conn == NULL) {
 			listening = false;
 			if (db_connect(&db) != 0) {

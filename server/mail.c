@@ -138,6 +138,7 @@ mail_send_row(struct db *db, struct mail_smtp *s, struct json_object *row, const
 	json_get_string(row, "message_ident", &m.message_id);
 	err[0] = '\0';
 	r = mail_smtp_send(s, &m, err, sizeof err);
+	metrics_mail_result(r);
 	if (r == MAIL_SENT)
 		log_info("mail %" PRId64 ": sent to %s", id, m.to_email);
 	else

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,36 +104,177 @@ out:
 	return rc;
 }
 
-int
-migrate_run(struct db *db)
+/* The migration files of dir in order into *names (caller frees each and the array). -1: no dir. */
+static int
+migrate_list(const char *dir, char ***names, size_t *n)
 {
-	const char *dir = migrate_dir();
-	char **names = NULL;
-	size_t n = 0, i;
 	struct dirent *de;
 	DIR *d;
-	int rc = 0;
 
+	*names = NULL;
+	*n = 0;
 	if ((d = opendir(dir)) == NULL) {
 		log_error("migrate: %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
 		if (migrate_is_file(de->d_name)) {
-			names = xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = xstrdup(de->d_name);
+			*names = xrealloc(*names, (*n + 1) * sizeof **names);
+			(*names)[(*n)++] = xstrdup(de->d_name);
 		}
 	closedir(d);
-	qsort(names, n, sizeof *names, migrate_cmp);
+	if (*n)
+		qsort(*names, *n, sizeof **names, migrate_cmp);
+	return 0;
+}
+
+/*
+ * The files this binary knows, listed once: the folder is read when the
+ * server starts (migrate_run), not by every /readyz on a pool thread.
+ */
+static struct {
+	pthread_mutex_t mu;
+	char **names;
+	size_t n;
+	bool loaded;
+} known = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, false };
+
+static void
+migrate_known_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < known.n; i++)
+		free(known.names[i]);
+	free(known.names);
+}
+
+static int
+migrate_known_load(void)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&known.mu);
+	if (!known.loaded && (rc = migrate_list(migrate_dir(), &known.names, &known.n)) == 0) {
+		known.loaded = true;
+		atexit(migrate_known_free);
+	}
+	pthread_mutex_unlock(&known.mu);
+	return rc;
+}
+
+int
+migrate_run(struct db *db)
+{
+	char **names;
+	size_t i;
+	int rc = 0;
+
+	if (migrate_known_load() != 0)
+		return -1;
+	names = known.names;
 	if (db_begin(db) != 0 || db_schema_lock(db) != 0 || db_schema_init(db) != 0 ||
 	    db_commit(db) != 0)
 		rc = -1;
 	db_rollback(db);
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && migrate_one(db, dir, names[i]) != 0)
+	for (i = 0; i < known.n && rc == 0; i++)
+		if (migrate_one(db, migrate_dir(), names[i]) != 0)
 			rc = -1;
-		free(names[i]);
-	}
-	free(names);
 	return rc;
+}
+
+static bool
+migrate_is_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < known.n; i++)
+		if (strcmp(known.names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Fills st from the applied list (a JSON array of {name, applied_at}). */
+static void
+migrate_state_of(struct json_object *applied, struct migrate_state *st)
+{
+	const char *name;
+	size_t i, found = 0;
+
+	memset(st, 0, sizeof *st);
+	st->known = known.n;
+	if (known.n)
+		snprintf(st->newest_known, sizeof st->newest_known, "%s", known.names[known.n - 1]);
+	st->applied = json_object_array_length(applied);
+	for (i = 0; i < st->applied; i++) {
+		name = json_object_get_string(
+		    json_object_object_get(json_object_array_get_idx(applied, i), "name"));
+		if (migrate_is_known(name))
+			found++;
+		else
+			st->unknown++;
+		snprintf(st->newest_applied, sizeof st->newest_applied, "%s", name); /* sorted */
+	}
+	st->pending = known.n - found;
+}
+
+int
+migrate_state(struct db *db, struct migrate_state *st)
+{
+	struct json_object *applied;
+
+	if (migrate_known_load() != 0)
+		return -1;
+	if ((applied = db_ops_migrations(db)) == NULL)
+		return -1;
+	migrate_state_of(applied, st);
+	json_object_put(applied);
+	return 0;
+}
+
+bool
+migrate_current(const struct migrate_state *st)
+{
+	return st->pending == 0 && st->unknown == 0 &&
+	    strcmp(st->newest_applied, st->newest_known) == 0;
+}
+
+int
+migrate_status(struct db *db, FILE *fp)
+{
+	struct json_object *applied, *row;
+	struct migrate_state st;
+	const char *name, *when;
+	size_t i, k;
+
+	if (migrate_known_load() != 0)
+		return 1;
+	if ((applied = db_ops_migrations(db)) == NULL) {
+		fprintf(stderr, "foliod: cannot read schema_migrations\n");
+		return 1;
+	}
+	migrate_state_of(applied, &st);
+	/* Every known file, applied or pending, then what only the database knows. */
+	for (i = 0; i < known.n; i++) {
+		when = NULL;
+		for (k = 0; k < json_object_array_length(applied); k++) {
+			row = json_object_array_get_idx(applied, k);
+			if (strcmp(json_object_get_string(json_object_object_get(row, "name")),
+				known.names[i]) == 0)
+				when = json_object_get_string(json_object_object_get(row, "applied_at"));
+		}
+		fprintf(fp, "%-8s %s%s%s\n", when ? "applied" : "pending", known.names[i],
+		    when ? " " : "", when ? when : "");
+	}
+	for (k = 0; k < json_object_array_length(applied); k++) {
+		row = json_object_array_get_idx(applied, k);
+		name = json_object_get_string(json_object_object_get(row, "name"));
+		if (!migrate_is_known(name))
+			fprintf(fp, "%-8s %s %s (not in this release)\n", "unknown", name,
+			    json_object_get_string(json_object_object_get(row, "applied_at")));
+	}
+	fprintf(fp, "%zu applied, %zu pending%s\n", st.applied, st.pending,
+	    st.unknown ? ", the database is newer than this release" : "");
+	json_object_put(applied);
+	return st.pending > 0 || st.unknown > 0 ? 1 : 0;
 }

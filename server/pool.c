@@ -40,6 +40,7 @@ pool_main(void *arg)
 		if ((pool.todo = job->next) == NULL)
 			pool.todo_tail = &pool.todo;
 		pthread_mutex_unlock(&pool.mu);
+		metrics_pool_taken(job);
 
 		/* A lost connection is retried once per job; the job answers 503 meanwhile. */
 		db.broken = db_connect(&db) != 0;
@@ -80,6 +81,7 @@ void
 pool_submit(struct job *job)
 {
 	job->next = NULL;
+	metrics_pool_submitted(job);
 	pthread_mutex_lock(&pool.mu);
 	*pool.todo_tail = job;
 	pool.todo_tail = &job->next;

@@ -59,6 +59,7 @@ reminders_one(struct db *db, const char *skip)
 		return -1;
 	}
 	log_info("reminders: thread %" PRId64 ": reminder sent", tid);
+	metrics_reminder_sent();
 	db_notify_ctx_free(&c);
 	return tid;
 }

@@ -26,7 +26,7 @@ static bool
 session_throttled(struct request *req, struct db *db, const char *email)
 {
 	/* Seconds until the oldest failure that counts leaves the hour: the Retry-After. */
-	int64_t wait = db_sessions_throttle_wait(db, email, req->peer, LOGIN_MAX_PER_ACCOUNT,
+	int64_t wait = db_sessions_throttle_wait(db, email, req->client, LOGIN_MAX_PER_ACCOUNT,
 	    LOGIN_MAX_PER_ADDRESS);
 
 	if (wait <= 0)
@@ -57,7 +57,7 @@ route_sessions_create(struct request *req, struct db *db)
 		free(hash);
 	}
 	if (!ok) {
-		db_sessions_login_failed(db, email, req->peer);
+		db_sessions_login_failed(db, email, req->client);
 		reply_error(req, 401, "invalid_credentials", "wrong email or password");
 		goto out;
 	}

@@ -12,6 +12,10 @@
 
 const struct route routes[] = {
 	{ M_GET, "/healthz", WHO_PUBLIC, route_healthz, "200 when the database answers" },
+	{ M_GET, "/readyz", WHO_PUBLIC, route_readyz,
+	    "200 when the database answers, migrations are current and the mailer runs" },
+	{ M_GET, "/metrics", WHO_METRICS, route_metrics_elsewhere,
+	    "Prometheus text; only on --metrics-listen" },
 	{ M_POST, "/api/v1/sessions", WHO_PUBLIC, route_sessions_create, "log in" },
 	{ M_DELETE, "/api/v1/sessions/current", WHO_ANY, route_sessions_delete, "log out" },
 	{ M_GET, "/api/v1/me", WHO_ANY, route_me, "the current user" },
@@ -98,7 +102,7 @@ route_match(enum http_method m, const char *path, int64_t *ids, int *nids, int *
 
 	*status = 404;
 	for (r = routes; r->pattern; r++) {
-		if (r->who == WHO_TEST && !cfg.test_clock)
+		if ((r->who == WHO_TEST && !cfg.test_clock) || r->who == WHO_METRICS)
 			continue;
 		if (!route_path_match(r->pattern, path, tmp, &n))
 			continue;
@@ -135,6 +139,8 @@ route_allowed(struct request *req)
 	case WHO_OWNER:
 	case WHO_TEST:
 		return u->kind == USER_STAFF && u->role == ROLE_OWNER;
+	case WHO_METRICS:
+		return false;
 	}
 	return false;
 }
@@ -158,7 +164,7 @@ route_run(struct job *job, struct db *db)
 	req->route->fn(req, db);
 out:
 	db_rollback(db); /* a handler that returned inside a transaction changed nothing */
-	if (db->broken) {
+	if (db->broken && req->status != 503) { /* a handler's own 503 says more (/readyz) */
 		reply_error(req, 503, "database_unavailable",
 		    "the database is not reachable; try again shortly");
 	} else if (req->status == 0 && req->parked == NULL) { /* parked: answered from the loop */
@@ -171,7 +177,8 @@ out:
 void
 route_list(FILE *fp)
 {
-	static const char *who_names[] = { "public", "any", "staff", "admin", "owner", "test" };
+	static const char *who_names[] = { "public", "any", "staff", "admin", "owner", "test",
+		"metrics" };
 	const struct route *r;
 
 	for (r = routes; r->pattern; r++)

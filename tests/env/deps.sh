@@ -13,6 +13,7 @@ libcurl4-openssl-dev
 libncurses-dev
 libsodium-dev
 libcmark-dev
+libsystemd-dev
 libarchive-dev
 libmagic-dev
 check
@@ -23,6 +24,9 @@ python3-websocket
 tmux
 mandoc
 clang
+systemd
+nginx
+openssl
 "
 
 missing=()

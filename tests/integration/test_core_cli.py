@@ -28,8 +28,8 @@ def help_version_and_routes():
     h.eq(CORE_ROUTES - listed, set(), "every core route is listed")
     for m, p, who in routes():
         h.ok(m in ("GET", "POST", "PATCH", "PUT", "DELETE"), f"method {m}")
-        h.ok(p.startswith("/api/v1/") or p == "/healthz", f"path {p}")
-        h.ok(who in ("public", "any", "staff", "admin", "owner", "test"), f"who {who}")
+        h.ok(p.startswith("/api/v1/") or p in ("/healthz", "/readyz", "/metrics"), f"path {p}")
+        h.ok(who in ("public", "any", "staff", "admin", "owner", "test", "metrics"), f"who {who}")
 
 
 @h.test
