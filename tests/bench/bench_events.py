@@ -2,8 +2,8 @@
 
 1. Delivery latency: two foliod instances share a database; N subscribers
    (staff of one firm) listen on instance B; messages are posted through
-   instance A at a steady rate, open loop, by --posters connections (each into
-   a thread of its own). Latency is from just before the POST is sent
+   instance A at a steady rate, open loop, by --posters processes (each a
+   connection into a thread of its own). Latency is from just before the POST is sent
    to the moment each subscriber has read the message.created frame: p50, p99
    and max over every (message, subscriber) delivery.
 2. Memory: M idle WebSockets on one foliod; its RSS before and after.
@@ -18,6 +18,8 @@ import asyncio
 import base64
 import http.client
 import json
+import multiprocessing
+import queue
 import re
 import os
 import resource
@@ -106,6 +108,28 @@ async def open_many(port, token, n, on_text=None, parallel=100):
     return conns, tasks
 
 
+def post_share(port, writer, k, posts, posters, start, rate, results):
+    """One posting process: its share of the messages, on schedule; puts its times on results."""
+    sent, answered = {}, {}
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        token, thread = writer
+        hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        for n in range(k, posts, posters):
+            time.sleep(max(0.0, start + n / rate - time.monotonic()))
+            body = json.dumps({"body": f"bench {n}"})
+            sent[n] = time.monotonic()
+            conn.request("POST", f"/api/v1/threads/{thread['id']}/messages", body=body, headers=hdr)
+            r = conn.getresponse()
+            r.read()
+            answered[n] = time.monotonic()
+            if r.status != 201:
+                raise RuntimeError(f"post: {r.status}")
+        results.put({"sent": sent, "answered": answered})
+    except Exception as e:  # noqa: BLE001 -- reported to the parent, which raises it
+        results.put({"error": f"poster {k}: {e}"})
+
+
 def bench_latency(a, b, firms, subscribers, posts, rate, posters):
     # Poster k posts as the owner of firm k % len(firms) into a thread of its own, so that
     # sends arriving together can share a batch; subscriber i is the owner of firm
@@ -143,28 +167,30 @@ def bench_latency(a, b, firms, subscribers, posts, rate, posters):
             tasks += t
         await asyncio.sleep(1)  # let the fetches finish: every socket is live
 
-        # Open loop: message n is due at start + n / rate; poster k sends the n with
+        # Open loop: message n is due at start + n / rate; poster k (a process of its own,
+        # so the subscribers' reading does not hold it back) sends the n with
         # n % posters == k, so a slow answer on one connection does not slow the rate.
-        start = time.monotonic() + 0.2
-
-        def poster(k):
-            conn = http.client.HTTPConnection("127.0.0.1", a.port, timeout=30)
-            token, thread = writers[k]
-            hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-            for n in range(k, posts, posters):
-                time.sleep(max(0.0, start + n / rate - time.monotonic()))
-                body = json.dumps({"body": f"bench {n}"})
-                t0 = time.monotonic()
-                sent[n] = t0
-                conn.request("POST", f"/api/v1/threads/{thread['id']}/messages", body=body, headers=hdr)
-                r = conn.getresponse()
-                r.read()
-                answered[n] = time.monotonic()
-                if r.status != 201:
-                    raise RuntimeError(f"post: {r.status}")
-
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(None, poster, k) for k in range(posters)))
+        # time.monotonic() is CLOCK_MONOTONIC, one clock for every process.
+        start = time.monotonic() + 0.5
+        ctx = multiprocessing.get_context("fork")
+        results = ctx.Queue()
+        procs = [ctx.Process(target=post_share, args=(a.port, writers[k], k, posts, posters, start, rate,
+                                                      results)) for k in range(posters)]
+        for pr in procs:
+            pr.start()
+        for _ in procs:
+            while True:
+                try:
+                    share = results.get_nowait()
+                    break
+                except queue.Empty:
+                    await asyncio.sleep(0.05)
+            if "error" in share:
+                raise RuntimeError(share["error"])
+            sent.update(share["sent"])
+            answered.update(share["answered"])
+        for pr in procs:
+            pr.join()
         end = time.monotonic() + 30
         while time.monotonic() < end and sum(len(v) for v in got.values()) < expected:
             await asyncio.sleep(0.1)
