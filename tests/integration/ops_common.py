@@ -3,15 +3,11 @@ a full listing of what its users see, the event stream's head and a small WebSoc
 
 Not a test file itself: tests/run only runs test_*.py."""
 
-import json
-import threading
 import uuid
 
-import websocket
-
+import eventsub
 import harness as h
 
-WAIT = 45  # seconds for anything to arrive on a loaded two-core machine
 BODIES = [
     "Bitte schicken Sie die **Belege** für November.",
     "Anbei die Rechnungen – König & Söhne, Überweisung folgt.",
@@ -105,48 +101,6 @@ def head(client):
     return client.must("GET", "/api/v1/events")["next"]
 
 
-class Stream:
-    """A WebSocket event subscriber: a thread reads frames until the socket closes."""
-
-    def __init__(self, srv, client, since):
-        url = f"ws://127.0.0.1:{srv.port}/api/v1/events?since={since}"
-        self.ws = websocket.create_connection(url, header=["Authorization: Bearer " + client.token], timeout=30)
-        self.ws.settimeout(None)
-        self.events = []
-        self.close_code = None
-        self.closed = threading.Event()
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        try:
-            while True:
-                op, data = self.ws.recv_data(control_frame=True)
-                if op == websocket.ABNF.OPCODE_TEXT:
-                    self.events.append(json.loads(data))
-                elif op == websocket.ABNF.OPCODE_CLOSE:
-                    self.close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
-                    return
-        except Exception:  # the socket went away: .closed tells
-            pass
-        finally:
-            self.closed.set()
-
-    def wait_message(self, message_id):
-        return h.wait_for(lambda: next((e for e in self.events if e.get("type") == "message.created"
-                                        and e["message"]["id"] == message_id), None), WAIT,
-                          f"message.created for message {message_id}")
-
-    def wait_closed(self):
-        h.wait_for(self.closed.is_set, WAIT, "the server to close the socket")
-        return self.close_code
-
-    def close(self):
-        try:
-            self.ws.send_close()
-        except Exception:
-            pass
-        self.closed.wait(10)
-        try:
-            self.ws.shutdown()
-        except Exception:
-            pass
+def Stream(srv, client, since):
+    """A WebSocket event subscriber from since."""
+    return eventsub.Sub(srv, client, since=since)

@@ -9,8 +9,7 @@ import threading
 import time
 import uuid
 
-import websocket
-
+import eventsub
 import harness as h
 import mailcheck as mc
 
@@ -284,36 +283,9 @@ def smtp_4xx_is_retried_and_sent_once():
     h.eq(len(mc.to(addr)), 1)
 
 
-class Sub:
-    """An event socket (?access_token=); a thread reads its events into .events."""
-
-    def __init__(self, srv, client):
-        url = f"ws://127.0.0.1:{srv.port}/api/v1/events?access_token={client.token}"
-        self.ws = websocket.create_connection(url, timeout=30)
-        self.ws.settimeout(None)
-        self.events = []
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        try:
-            while True:
-                op, data = self.ws.recv_data(control_frame=True)
-                if op == websocket.ABNF.OPCODE_TEXT:
-                    self.events.append(json.loads(data))
-                elif op == websocket.ABNF.OPCODE_CLOSE:
-                    return
-        except Exception:  # the socket went away
-            pass
-
-    def of_type(self, t):
-        return [e for e in list(self.events) if e["type"] == t]
-
-    def close(self):
-        try:
-            self.ws.close()
-        except Exception:
-            pass
+def Sub(srv, client):
+    """An event socket with the token in the URL (?access_token=)."""
+    return eventsub.Sub(srv, client, header_auth=False)
 
 
 @h.test
