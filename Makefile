@@ -13,6 +13,7 @@ MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/folio
 DOCDIR ?= $(PREFIX)/share/doc/folio
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+LOCALEDIR ?= $(PREFIX)/share/locale
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -49,6 +50,24 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 
 .PHONY: all clean check demo bench install lint unit FORCE
 all: server/foliod tui/folio
+
+# The client's translations (tui/po/LANG.po, see tui/i18n.c): build/locale/LANG/LC_MESSAGES/folio.mo,
+# which tui/folio finds from the source tree; `make pot` extracts tui/po/folio.pot again.
+TUI_MO := $(patsubst tui/po/%.po,build/locale/%/LC_MESSAGES/folio.mo,$(wildcard tui/po/*.po))
+all: $(TUI_MO)
+build/locale/%/LC_MESSAGES/folio.mo: tui/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
+$(OUT)/tui/i18n.o: CPPFLAGS += -DFOLIO_LOCALEDIR='"$(LOCALEDIR)"'
+.PHONY: pot install-locale
+pot:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
+	    --package-name=folio --sort-by-file -o tui/po/folio.pot $(TUI_SRC)
+install: install-locale
+install-locale: $(TUI_MO)
+	for mo in $(TUI_MO); do l=$${mo#build/locale/}; l=$${l%%/*}; \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/folio.mo || exit 1; done
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)

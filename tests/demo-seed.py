@@ -1,9 +1,16 @@
 """Seeds the demo firm through the real API: owner, two staff, 30 client accounts
 with contacts, threads with messages (some internal notes), and templates.
 
-    demo-seed.py PORT OWNER_EMAIL PASSWORD
+    FOLIO_DATABASE_URL=... demo-seed.py PORT OWNER_EMAIL PASSWORD
+
+The demo should look lived in: the server's clock (the clock table that
+folio_now() reads) starts eight days back and moves forward by minutes to hours
+between posts, so every chat and message has a time of its own; it is back at
+the real time when the seed ends. Each account gets each subject at most once.
 """
+import os
 import random
+import subprocess
 import sys
 
 sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "lib"))
@@ -36,8 +43,36 @@ CLIENT_LINES = ["Mache ich heute Abend.", "Anbei die Unterlagen, schöne Grüße
                 "Welche Belege genau fehlen noch?", "Erledigt ✅"]
 
 
+class Clock:
+    """The server's notion of now, as an offset from the real time, moved with psql."""
+
+    def __init__(self, rnd, start_days=8):
+        self.rnd = rnd
+        self.offset = -start_days * 86400
+        self.set(self.offset)
+
+    @staticmethod
+    def set(offset):
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", os.environ["FOLIO_DATABASE_URL"],
+                        "-c", f"UPDATE clock SET offset_seconds = {int(offset)}"],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def tick(self, lo_min=7, hi_min=150):
+        """Some minutes to hours later, never past ten minutes ago."""
+        self.offset = min(self.offset + self.rnd.randint(lo_min * 60, hi_min * 60), -600)
+        self.set(self.offset)
+
+
 def main():
     port, owner_email, owner_password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    clock = Clock(random.Random(11))
+    try:
+        seed(port, owner_email, owner_password, clock)
+    finally:
+        Clock.set(0)
+
+
+def seed(port, owner_email, owner_password, clock):
     srv = type("Srv", (), {"port": port})()
     login = lambda e, p: harness.Client(srv, harness.Client(srv).must(  # noqa: E731
         "POST", "/api/v1/sessions", {"email": e, "password": p})["token"])
@@ -68,12 +103,14 @@ def main():
                 "name": f"Buchhaltung {acct}", "email": f"office{i + 1}@demo.folio", "portal_access": False,
                 "notify": True})
         client = login(email, PASSWORD) if i < 12 else None
-        for t in range(rnd.randint(1, 3)):
+        for t, subject in enumerate(rnd.sample(SUBJECTS, rnd.randint(1, 3))):
             author = rnd.choice([owner] + staff)
+            clock.tick()
             th = author.must("POST", "/api/v1/threads", {
-                "account_id": a["id"], "subject": rnd.choice(SUBJECTS), "body": rnd.choice(FIRM_LINES),
+                "account_id": a["id"], "subject": subject, "body": rnd.choice(FIRM_LINES),
                 "tasks": [{"title": "Kontoauszüge hochladen"}, {"title": "Rechnungen prüfen"}] if t == 0 else []})
             for m in range(rnd.randint(0, 4)):
+                clock.tick(3, 90)
                 if client and m % 2 == 0:
                     client.must("POST", f"/api/v1/threads/{th['id']}/messages", {"body": rnd.choice(CLIENT_LINES)})
                 elif m == 3:

@@ -65,7 +65,9 @@ Folio demo is running at http://127.0.0.1:$port (log: $state/foliod.log)
   mail:    every mail the demo sends lands in $state/mail/new/
 INFO
 if [ -t 0 ] && [ -t 1 ]; then
-	tui/folio
+	# The TUI takes the screen: the logins and the mail folder stay in its status line (folio(1)).
+	FOLIO_NOTICE="demo: owner@, anna@, ben@, client1..30@demo.folio / $OWNER_PASSWORD; mail: $state/mail/new/" \
+		tui/folio
 else
 	tui/folio accounts
 fi

@@ -31,11 +31,12 @@ void
 action_compose_open(struct model *m, bool internal)
 {
 	struct draft d;
+	bool restored = false;
 
 	if (m->thread.id == 0)
 		return;
 	if (internal && !m->me_staff) {
-		model_set_status(m, ui_now_ms(), "only the firm's team writes internal notes");
+		model_set_status(m, ui_now_ms(), "%s", _("only the firm's team writes internal notes"));
 		return;
 	}
 	if (m->compose_thread != m->thread.id) {
@@ -45,7 +46,7 @@ action_compose_open(struct model *m, bool internal)
 			edit_set(&m->compose, d.body);
 			m->internal = d.internal && m->me_staff;
 			store_draft_clear(&d);
-			model_set_status(m, ui_now_ms(), "draft restored");
+			restored = true;
 		}
 		m->compose_thread = m->thread.id;
 	}
@@ -54,6 +55,8 @@ action_compose_open(struct model *m, bool internal)
 	m->asking = false;
 	if (model_screen(m) != SCR_COMPOSE)
 		model_push(m, SCR_COMPOSE);
+	if (restored)
+		model_set_status(m, ui_now_ms(), "%s", _("draft restored"));
 }
 
 /* The form as a draft: strings borrowed from the edits, but remind, which the caller frees. */
@@ -74,6 +77,15 @@ action_form_empty(struct model *m)
 {
 	return edit_empty(&m->form[FORM_SUBJECT]) && edit_empty(&m->form[FORM_BODY]) &&
 	    edit_empty(&m->form[FORM_TASKS]) && edit_empty(&m->form[FORM_TEMPLATE]);
+}
+
+void
+action_drafts_reload(struct model *m)
+{
+	int64_t *ids;
+	size_t n = store_draft_list(&ids);
+
+	model_drafts_set(m, ids, n);
 }
 
 void
@@ -99,12 +111,14 @@ action_save_draft(struct model *m)
 		return;
 	if (edit_empty(&m->compose)) {
 		store_draft_remove(m->compose_thread);
-		return;
+	} else {
+		memset(&d, 0, sizeof d);
+		d.body = (char *)buf_str(&m->compose.text);
+		d.internal = m->internal;
+		store_draft_save(m->compose_thread, &d);
 	}
-	memset(&d, 0, sizeof d);
-	d.body = (char *)buf_str(&m->compose.text);
-	d.internal = m->internal;
-	store_draft_save(m->compose_thread, &d);
+	if (model_has_draft(m, m->compose_thread) == edit_empty(&m->compose))
+		action_drafts_reload(m);
 }
 
 /* A local echo of what we just sent, shown until the server's copy replaces it. */
@@ -134,7 +148,7 @@ action_compose_send(struct model *m)
 	char *body = edit_trimmed(&m->compose), *cmid, path[96];
 
 	if (*body == '\0') {
-		model_set_status(m, ui_now_ms(), "nothing to send");
+		model_set_status(m, ui_now_ms(), "%s", _("nothing to send"));
 		free(body);
 		return;
 	}
@@ -151,13 +165,14 @@ action_compose_send(struct model *m)
 	if (m->compose_thread == m->thread.id)
 		action_echo(m, body, cmid);
 	store_draft_remove(m->compose_thread);
+	action_drafts_reload(m);
 	edit_set(&m->compose, "");
 	m->internal = false;
 	m->asking = false;
 	m->draft_dirty = false;
 	if (model_screen(m) == SCR_COMPOSE)
 		model_pop(m);
-	model_set_status(m, ui_now_ms(), "sending");
+	model_set_status(m, ui_now_ms(), "%s", _("sending"));
 	json_object_put(o);
 	free(cmid);
 	free(body);
@@ -170,12 +185,12 @@ action_compose_editor(struct model *m)
 	char *text;
 
 	if (model_screen(m) == SCR_NEWCHAT)
-		m->form_field = FORM_BODY;
+		model_form_focus(m, FORM_BODY);
 	if ((e = action_compose_edit(m)) == NULL)
 		return;
 	m->asking = false;
 	if ((text = ui_run_editor(buf_str(&e->text))) == NULL) {
-		model_set_status(m, ui_now_ms(), "the editor failed; the text is unchanged");
+		model_set_status(m, ui_now_ms(), "%s", _("the editor failed; the text is unchanged"));
 	} else {
 		/* Editors end files with a newline; the message should not. */
 		size_t n = strlen(text);
@@ -219,7 +234,7 @@ action_ask_keep(struct model *m)
 	m->draft_dirty = true;
 	action_save_draft(m);
 	model_pop(m);
-	model_set_status(m, ui_now_ms(), "draft kept");
+	model_set_status(m, ui_now_ms(), "%s", _("draft kept"));
 }
 
 void
@@ -237,8 +252,10 @@ action_ask_discard(struct model *m)
 		edit_set(&m->compose, "");
 		m->internal = false;
 		store_draft_remove(m->compose_thread);
+		action_drafts_reload(m);
 	}
 	model_pop(m);
+	model_set_status(m, ui_now_ms(), "%s", _("draft discarded"));
 }
 
 void
@@ -255,14 +272,14 @@ action_toggle_internal(struct model *m)
 	if (model_screen(m) != SCR_COMPOSE)
 		return;
 	if (!m->me_staff) {
-		model_set_status(m, ui_now_ms(), "only the firm's team writes internal notes");
+		model_set_status(m, ui_now_ms(), "%s", _("only the firm's team writes internal notes"));
 		return;
 	}
 	m->internal = !m->internal;
 	m->draft_dirty = true;
 	m->draft_changed_ms = ui_now_ms();
-	model_set_status(m, ui_now_ms(), m->internal ? "internal note: only the team sees it" :
-	    "reply: the client sees it");
+	model_set_status(m, ui_now_ms(), "%s", m->internal ? _("internal note: only the team sees it") :
+	    _("reply: the client sees it"));
 	m->dirty |= DIRTY_ALL;
 }
 
@@ -307,6 +324,7 @@ action_compose_restore(struct model *m, int64_t thread_id, const char *request_b
 		d.tasks = (char *)buf_str(&tb);
 	}
 	store_draft_save(thread_id, &d);
+	action_drafts_reload(m);
 	buf_free(&tb);
 	json_object_put(o);
 }
@@ -327,5 +345,5 @@ action_flush_outbox(struct model *m)
 	}
 	m->queued = n;
 	if (n > 0)
-		model_set_status(m, ui_now_ms(), "sending %zu queued", n);
+		model_set_status(m, ui_now_ms(), _("sending %zu queued"), n);
 }

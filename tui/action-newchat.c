@@ -39,14 +39,14 @@ action_newchat_open(struct model *m)
 	struct account *a = NULL;
 	struct draft d;
 	long days, count;
-	bool on;
+	bool on, restored = false;
 	int f;
 
 	for (f = 0; f < FORM_FIELDS; f++)
 		edit_set(&m->form[f], "");
 	action_form_set_remind(m, false, REMIND_DAYS_DEFAULT, REMIND_COUNT_DEFAULT);
 	m->form_template = 0;
-	m->form_field = FORM_TO;
+	model_form_focus(m, FORM_TO);
 	if (store_draft_load(0, &d) == 0) {
 		edit_set(&m->form[FORM_TO], d.to);
 		edit_set(&m->form[FORM_TEMPLATE], d.template_name);
@@ -58,21 +58,37 @@ action_newchat_open(struct model *m)
 		/* The draft's reminders stand until another template is chosen (see result.c). */
 		m->form_template = edit_empty(&m->form[FORM_TEMPLATE]) ? 0 : -1;
 		store_draft_clear(&d);
-		model_set_status(m, ui_now_ms(), "draft restored");
+		restored = true;
 	}
+	/*
+	 * To stays empty unless the user came from an account (its threads, one
+	 * of its threads): the cursor on the accounts list is no choice of
+	 * recipient. A contact writes to its own account, the only one it has.
+	 */
 	if (edit_empty(&m->form[FORM_TO])) {
-		if (model_screen(m) == SCR_ACCOUNTS)
-			a = model_account_selected(m);
-		else if (m->account_id)
+		if (!m->me_staff && m->naccounts > 0)
+			a = &m->accounts[0];
+		else if (model_screen(m) == SCR_THREADS && m->account_id)
 			a = model_account_find(m, m->account_id);
+		else if (model_screen(m) == SCR_THREAD && m->thread.account_id)
+			a = model_account_find(m, m->thread.account_id);
 		if (a != NULL)
 			edit_set(&m->form[FORM_TO], a->name);
 	}
-	if (!edit_empty(&m->form[FORM_TO]))
-		m->form_field = FORM_SUBJECT;
+	for (f = 0; f < 2; f++) {
+		free(m->form_filled[f]);
+		m->form_filled[f] = NULL;
+	}
 	m->asking = false;
-	net_submit(job_create(JOB_TEMPLATES, "GET", "/api/v1/templates?limit=200", NULL));
+	if (m->me_staff) {
+		net_submit(job_create(JOB_TEMPLATES, "GET", "/api/v1/templates?limit=200", NULL));
+		action_form_recipient(m);
+	} else {
+		model_form_focus(m, edit_empty(&m->form[FORM_TO]) ? FORM_TO : FORM_SUBJECT);
+	}
 	model_push(m, SCR_NEWCHAT);
+	if (restored)
+		model_set_status(m, ui_now_ms(), "%s", _("draft restored"));
 }
 
 /* Completes the To field with the first account whose name starts with (or holds) it. */
@@ -120,19 +136,41 @@ action_complete_template(struct model *m)
 	}
 }
 
+/* Fields a client contact's form leaves out: templates and reminders are the firm's. */
+static bool
+action_form_skipped(struct model *m, int f)
+{
+	return !m->me_staff && (f == FORM_TEMPLATE || (f >= FORM_REMIND && f <= FORM_REMIND_COUNT));
+}
+
+/* Moves the focus by step (1 or -1), over the fields the form leaves out. */
+static void
+action_form_step(struct model *m, int step)
+{
+	int f = m->form_field;
+
+	do
+		f = (f + step + FORM_FIELDS) % FORM_FIELDS;
+	while (action_form_skipped(m, f));
+	model_form_focus(m, f);
+}
+
 void
 action_form_next(struct model *m)
 {
 	if (model_screen(m) == SCR_REMINDERS) {
-		m->rem_field = (m->rem_field + 1) % REM_FIELDS;
-		m->dirty |= DIRTY_BODY;
+		model_rem_focus(m, m->rem_field + 1);
 		return;
 	}
-	if (m->form_field == FORM_TO && m->naccounts > 0)
+	if (m->form_field == FORM_TO && m->naccounts > 0) {
 		action_complete_account(m);
+		action_form_recipient(m);
+	}
 	if (m->form_field == FORM_TEMPLATE)
 		action_complete_template(m);
-	m->form_field = (m->form_field + 1) % FORM_FIELDS;
+	if (m->form_field == FORM_TO || m->form_field == FORM_TEMPLATE)
+		action_form_fill(m);
+	action_form_step(m, 1);
 	m->draft_dirty = true;
 	m->draft_changed_ms = ui_now_ms();
 	m->dirty |= DIRTY_BODY;
@@ -142,11 +180,72 @@ void
 action_form_prev(struct model *m)
 {
 	if (model_screen(m) == SCR_REMINDERS) {
-		m->rem_field = (m->rem_field + REM_FIELDS - 1) % REM_FIELDS;
-		m->dirty |= DIRTY_BODY;
+		model_rem_focus(m, m->rem_field - 1);
 		return;
 	}
-	m->form_field = (m->form_field + FORM_FIELDS - 1) % FORM_FIELDS;
+	action_form_step(m, -1);
+}
+
+/* The template chosen in the form, or NULL. */
+static const struct template_ref *
+action_form_template(struct model *m)
+{
+	const char *typed = buf_str(&m->form[FORM_TEMPLATE].text);
+	size_t i;
+
+	for (i = 0; *typed && i < m->ntemplates; i++)
+		if (strcasecmp(m->templates[i].name, typed) == 0)
+			return &m->templates[i];
+	return NULL;
+}
+
+void
+action_form_recipient(struct model *m)
+{
+	static int64_t asked;
+	struct account *a = model_account_by_name(m, buf_str(&m->form[FORM_TO].text));
+	struct job *j;
+	char path[64];
+
+	if (a == NULL || !m->me_staff || a->id == m->form_contact_account || a->id == asked)
+		return;
+	asked = a->id;
+	snprintf(path, sizeof path, "/api/v1/accounts/%lld", (long long)a->id);
+	j = job_create(JOB_RECIPIENT, "GET", path, NULL);
+	j->a = a->id;
+	net_submit(j);
+}
+
+/*
+ * Subject and Message show what the template says for this account before
+ * the chat exists. A field the user has typed into keeps the user's text;
+ * one still holding an earlier rendering (another account) is rendered again.
+ */
+void
+action_form_fill(struct model *m)
+{
+	const struct template_ref *t = action_form_template(m);
+	struct account *a = model_account_by_name(m, buf_str(&m->form[FORM_TO].text));
+	const char *contact = a && a->id == m->form_contact_account ? m->form_contact : NULL;
+	const char *src;
+	char *text;
+	int f, field;
+
+	if (t == NULL || model_screen(m) != SCR_NEWCHAT)
+		return;
+	for (f = 0; f < 2; f++) {
+		field = f == 0 ? FORM_SUBJECT : FORM_BODY;
+		src = f == 0 ? t->subject : t->body;
+		if (src == NULL || (!edit_empty(&m->form[field]) && (m->form_filled[f] == NULL ||
+		    strcmp(m->form_filled[f], buf_str(&m->form[field].text)) != 0)))
+			continue;
+		text = model_template_render(src, contact, a ? a->name : NULL, m->firm_name);
+		edit_set(&m->form[field], text);
+		free(m->form_filled[f]);
+		m->form_filled[f] = text;
+	}
+	m->draft_dirty = true;
+	m->draft_changed_ms = ui_now_ms();
 	m->dirty |= DIRTY_BODY;
 }
 
@@ -222,28 +321,28 @@ action_form_request(struct model *m)
 {
 	struct json_object *o;
 	struct account *a;
-	const char *tname = buf_str(&m->form[FORM_TEMPLATE].text);
+	const char *tname = m->me_staff ? buf_str(&m->form[FORM_TEMPLATE].text) : "";
 	int64_t template_id = 0;
 	char *text;
 	size_t i;
 	int bad;
 
 	if ((a = model_account_by_name(m, buf_str(&m->form[FORM_TO].text))) == NULL) {
-		m->form_field = FORM_TO;
-		model_set_status(m, ui_now_ms(), "To: no such account (Tab completes)");
+		model_form_focus(m, FORM_TO);
+		model_set_status(m, ui_now_ms(), "%s", _("To: no such account (Tab completes)"));
 		return NULL;
 	}
 	for (i = 0; *tname && i < m->ntemplates; i++)
 		if (strcasecmp(m->templates[i].name, tname) == 0)
 			template_id = m->templates[i].id;
 	if (*tname && template_id == 0) {
-		m->form_field = FORM_TEMPLATE;
-		model_set_status(m, ui_now_ms(), "Template: no such template (Tab completes)");
+		model_form_focus(m, FORM_TEMPLATE);
+		model_set_status(m, ui_now_ms(), "%s", _("Template: no such template (Tab completes)"));
 		return NULL;
 	}
 	if (template_id == 0 && edit_empty(&m->form[FORM_SUBJECT])) {
-		m->form_field = FORM_SUBJECT;
-		model_set_status(m, ui_now_ms(), "Subject: a chat without a template needs one");
+		model_form_focus(m, FORM_SUBJECT);
+		model_set_status(m, ui_now_ms(), "%s", _("Subject: a chat without a template needs one"));
 		return NULL;
 	}
 	o = json_object_new_object();
@@ -260,10 +359,10 @@ action_form_request(struct model *m)
 		json_object_object_add(o, "body", json_object_new_string(text));
 		free(text);
 	}
-	if ((bad = action_form_remind(m, o)) >= 0) {
-		m->form_field = bad;
-		model_set_status(m, ui_now_ms(), bad == FORM_REMIND_DAYS ?
-		    "Reminders: days from 1 to 365" : "Reminders: at most 1 to 100 mails");
+	if (m->me_staff && (bad = action_form_remind(m, o)) >= 0) {
+		model_form_focus(m, bad);
+		model_set_status(m, ui_now_ms(), "%s", bad == FORM_REMIND_DAYS ?
+		    _("days: a number from 1 to 365") : _("mails: a number from 1 to 100 (digits only)"));
 		json_object_put(o);
 		return NULL;
 	}
@@ -294,7 +393,7 @@ action_newchat_send(struct model *m)
 	store_draft_remove(0);
 	m->draft_dirty = false;
 	model_pop(m);
-	model_set_status(m, ui_now_ms(), "creating the chat");
+	model_set_status(m, ui_now_ms(), "%s", _("creating the chat"));
 	json_object_put(o);
 	free(cmid);
 }

@@ -16,10 +16,11 @@ static const struct {
 	const char *action;
 	const char *label;   /* NULL: says Archive or Reopen */
 } action_menu[] = {
-	{ "resend", "Resend the reminder now" },
+	{ "resend", N_("Resend the reminder now") },
 	{ "archive", NULL },
-	{ "reminders", "Reminders: on or off, days, count" },
-	{ "ledger", "Show or hide the reminder ledger" },
+	{ "assign", N_("Assign to a colleague or to me") },
+	{ "reminders", N_("Reminders: on or off, days, count") },
+	{ "ledger", N_("Show or hide the reminder ledger") },
 };
 
 size_t
@@ -33,7 +34,7 @@ action_menu_item(struct model *m, size_t i, const char **label)
 {
 	*label = action_menu[i].label;
 	if (*label == NULL)
-		*label = m->thread.archived ? "Reopen the thread" : "Archive the thread";
+		*label = m->thread.archived ? N_("Reopen the thread") : N_("Archive the thread");
 	return action_menu[i].action;
 }
 
@@ -43,7 +44,7 @@ action_staff(struct model *m)
 {
 	if (m->me_staff && m->thread.id != 0)
 		return true;
-	model_set_status(m, ui_now_ms(), "only the firm's team manages a thread's reminders");
+	model_set_status(m, ui_now_ms(), "%s", _("only the firm's team manages a thread's reminders"));
 	return false;
 }
 
@@ -65,7 +66,8 @@ action_fetch_ledger(struct model *m)
 static void
 action_to_thread(struct model *m)
 {
-	while ((model_screen(m) == SCR_MENU || model_screen(m) == SCR_REMINDERS) && model_pop(m))
+	while ((model_screen(m) == SCR_MENU || model_screen(m) == SCR_REMINDERS ||
+	    model_screen(m) == SCR_ASSIGN) && model_pop(m))
 		;
 }
 
@@ -119,7 +121,7 @@ action_resend(struct model *m)
 	j = job_create(JOB_RESEND, "POST", path, "{}");
 	j->a = m->thread.id;
 	net_submit(j);
-	model_set_status(m, ui_now_ms(), "mailing the reminder again");
+	model_set_status(m, ui_now_ms(), "%s", _("mailing the reminder again"));
 }
 
 void
@@ -133,7 +135,7 @@ action_archive(struct model *m)
 	action_to_thread(m);
 	o = json_object_new_object();
 	json_object_object_add(o, "archived", json_object_new_boolean(archive));
-	action_patch(m, o, archive ? "archived" : "reopened");
+	action_patch(m, o, archive ? N_("archived") : N_("reopened"));
 }
 
 void
@@ -163,7 +165,7 @@ action_reminders_open(struct model *m)
 	snprintf(n, sizeof n, "%lld", (long long)(m->thread.rem_max > 0 ? m->thread.rem_max :
 	    REMIND_COUNT_DEFAULT));
 	edit_set(&m->rem[REM_COUNT], n);
-	m->rem_field = REM_ON;
+	model_rem_focus(m, REM_ON);
 	model_push(m, SCR_REMINDERS);
 }
 
@@ -188,13 +190,13 @@ action_reminders_save(struct model *m)
 		return;
 	}
 	if ((days = action_number(&m->rem[REM_DAYS], 1, 365)) < 0) {
-		m->rem_field = REM_DAYS;
-		model_set_status(m, ui_now_ms(), "days: a number from 1 to 365");
+		model_rem_focus(m, REM_DAYS);
+		model_set_status(m, ui_now_ms(), "%s", _("days: a number from 1 to 365"));
 		return;
 	}
 	if ((count = action_number(&m->rem[REM_COUNT], 1, 100)) < 0) {
-		m->rem_field = REM_COUNT;
-		model_set_status(m, ui_now_ms(), "count: a number from 1 to 100");
+		model_rem_focus(m, REM_COUNT);
+		model_set_status(m, ui_now_ms(), "%s", _("count: a number from 1 to 100"));
 		return;
 	}
 	r = json_object_new_object();
@@ -204,7 +206,7 @@ action_reminders_save(struct model *m)
 	o = json_object_new_object();
 	json_object_object_add(o, "reminders", r);
 	action_to_thread(m);
-	action_patch(m, o, "reminders saved");
+	action_patch(m, o, N_("reminders saved"));
 }
 
 void
@@ -261,14 +263,96 @@ action_inbox_pick(struct model *m)
 	t.id = n->thread_id;
 	t.account_id = n->account_id;
 	t.subject = n->subject ? n->subject : "";
-	if (m->account_id != n->account_id || m->unread_view) {
+	if (m->account_id != n->account_id || m->unread_view || m->waiting_view) {
 		model_threads_set(m, NULL, 0); /* another account's threads must not mix in */
 		m->account_id = n->account_id;
-		m->unread_view = m->archived_view = false;
+		m->unread_view = m->archived_view = m->waiting_view = false;
 	}
 	snprintf(path, sizeof path, "/api/v1/threads/%lld", (long long)t.id);
 	j = job_create(JOB_THREAD, "GET", path, NULL);
 	j->a = t.id;
 	net_submit(j);  /* before the messages: it brings the unread count the divider needs */
 	action_open_thread(m, &t);
+}
+
+void
+action_fetch_staff(struct model *m)
+{
+	if (m->me_staff)
+		net_submit(job_create(JOB_STAFF, "GET", "/api/v1/staff", NULL));
+}
+
+size_t
+action_assign_count(const struct model *m)
+{
+	size_t i, n = 2;
+
+	for (i = 0; i < m->nstaff; i++)
+		n += m->staff[i].id != m->me_id;
+	return n;
+}
+
+const char *
+action_assign_item(const struct model *m, size_t i, int64_t *id)
+{
+	size_t k;
+
+	if (i == 0) {
+		*id = m->me_id;
+		return m->me_name ? m->me_name : "";
+	}
+	*id = 0;
+	if (i == 1)
+		return NULL; /* nobody */
+	for (k = 0, i -= 2; k < m->nstaff; k++) {
+		if (m->staff[k].id == m->me_id)
+			continue;
+		if (i-- == 0) {
+			*id = m->staff[k].id;
+			return m->staff[k].name;
+		}
+	}
+	return NULL;
+}
+
+void
+action_assign_open(struct model *m)
+{
+	size_t i, n;
+	int64_t id;
+
+	if (!action_staff(m))
+		return;
+	action_to_thread(m);
+	if (m->nstaff == 0)
+		action_fetch_staff(m);
+	/* The cursor starts on whoever has the thread now. */
+	m->assign_pos.sel = m->assign_pos.top = 0;
+	for (i = 0, n = action_assign_count(m); i < n; i++) {
+		action_assign_item(m, i, &id);
+		if (id == m->thread.assignee_id && (id != 0 || i == 1))
+			m->assign_pos.sel = i;
+	}
+	model_push(m, SCR_ASSIGN);
+}
+
+void
+action_assign_pick(struct model *m)
+{
+	struct json_object *o;
+	const char *name;
+	char done[256];
+	int64_t id;
+
+	if (!action_staff(m) || m->assign_pos.sel >= action_assign_count(m))
+		return;
+	name = action_assign_item(m, m->assign_pos.sel, &id);
+	action_to_thread(m);
+	o = json_object_new_object();
+	json_object_object_add(o, "assignee_id", id ? json_object_new_int64(id) : NULL);
+	if (id)
+		snprintf(done, sizeof done, _("assigned to %s"), name);
+	else
+		snprintf(done, sizeof done, "%s", _("unassigned"));
+	action_patch(m, o, done);
 }

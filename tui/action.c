@@ -35,20 +35,38 @@ action_fetch_account(struct model *m, int64_t id)
 	net_submit(job_create(JOB_ACCOUNT, "GET", path, NULL));
 }
 
+/* "&view_as_account=N" while viewing as a client, else "": every read then sees what it sees. */
+static const char *
+action_view_as_arg(struct model *m)
+{
+	static char arg[48];
+
+	arg[0] = '\0';
+	if (m->view_as)
+		snprintf(arg, sizeof arg, "&view_as_account=%lld", (long long)m->view_as);
+	return arg;
+}
+
 void
 action_fetch_threads(struct model *m)
 {
+	static const char *assigned[] = { "", "&assigned_to=me", "&assigned_to=none" };
 	struct job *j;
-	char path[160];
+	char path[256];
 
-	if (m->unread_view)
-		snprintf(path, sizeof path, "/api/v1/threads?unread=true&limit=200");
+	if (m->waiting_view)
+		snprintf(path, sizeof path, "/api/v1/threads?waiting_on=firm&sort=waiting_since"
+		    "&limit=200%s", assigned[m->assigned]);
+	else if (m->unread_view)
+		snprintf(path, sizeof path, "/api/v1/threads?unread=true&limit=200%s",
+		    assigned[m->assigned]);
 	else
-		snprintf(path, sizeof path, "/api/v1/threads?account_id=%lld&archived=%s&limit=200",
-		    (long long)m->account_id, m->archived_view ? "true" : "false");
+		snprintf(path, sizeof path, "/api/v1/threads?account_id=%lld&archived=%s&limit=200%s%s",
+		    (long long)m->account_id, m->archived_view ? "true" : "false",
+		    m->view_as ? "" : assigned[m->assigned], action_view_as_arg(m));
 	j = job_create(JOB_THREADS, "GET", path, NULL);
 	j->a = m->account_id;
-	j->b = m->unread_view * 2 + m->archived_view;
+	j->b = model_threads_view(m);
 	m->threads_loading = true;
 	net_submit(j);
 }
@@ -59,8 +77,8 @@ action_fetch_messages(struct model *m)
 	struct job *j;
 	char path[128];
 
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?limit=%d",
-	    (long long)m->thread.id, MESSAGES_PAGE);
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?limit=%d%s",
+	    (long long)m->thread.id, MESSAGES_PAGE, action_view_as_arg(m));
 	j = job_create(JOB_MESSAGES, "GET", path, NULL);
 	j->a = m->thread.id;
 	net_submit(j);
@@ -74,8 +92,8 @@ action_fetch_older(struct model *m)
 
 	if (!m->has_older || m->loading_older || m->nmsgs == 0 || m->msgs[0].id <= 0)
 		return;
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?before=%lld&limit=%d",
-	    (long long)m->thread.id, (long long)m->msgs[0].id, MESSAGES_PAGE);
+	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?before=%lld&limit=%d%s",
+	    (long long)m->thread.id, (long long)m->msgs[0].id, MESSAGES_PAGE, action_view_as_arg(m));
 	j = job_create(JOB_OLDER, "GET", path, NULL);
 	j->a = m->thread.id;
 	m->loading_older = true;
@@ -89,8 +107,8 @@ action_post_read(struct model *m)
 	struct job *j;
 	char path[96], body[64];
 
-	if (last <= 0 || m->thread.id == 0)
-		return;
+	if (last <= 0 || m->thread.id == 0 || m->view_as)
+		return; /* viewing as a client reads nothing: the server refuses writes then */
 	snprintf(path, sizeof path, "/api/v1/threads/%lld/read", (long long)m->thread.id);
 	snprintf(body, sizeof body, "{\"up_to_message_id\":%lld}", (long long)last);
 	j = job_create(JOB_READ, "POST", path, body);
@@ -101,17 +119,16 @@ action_post_read(struct model *m)
 void
 action_open_thread(struct model *m, const struct thread *t)
 {
-	struct draft d;
+	const char *key = ui_draw_key_for("thread", "reply");
 
 	model_thread_open(m, t);
 	if (model_screen(m) != SCR_THREAD)
 		model_push(m, SCR_THREAD);
 	action_fetch_messages(m);
-	/* A draft left here (even by a killed client) comes back at once. */
-	if (store_draft_load(t->id, &d) == 0) {
-		store_draft_clear(&d);
-		action_compose_open(m, false);
-	}
+	/* A draft left here (even by a killed client) waits for the reply key, never for any key. */
+	if (model_has_draft(m, t->id))
+		model_set_status(m, ui_now_ms(), _("a draft is waiting: %s continues it"),
+		    key ? key : "reply");
 }
 
 void
@@ -137,6 +154,7 @@ static void
 action_move(struct model *m, long delta)
 {
 	size_t rows = m->rows > 0 ? (size_t)m->rows : 1;
+	struct buf help = BUF_INIT;
 	int64_t max;
 
 	switch (model_screen(m)) {
@@ -158,7 +176,13 @@ action_move(struct model *m, long delta)
 			action_fetch_older(m);
 		break;
 	case SCR_HELP:
+		/* As far as the last line: the view keeps a row to say there is more. */
+		max = (int64_t)view_help_text(m, m->cols > 0 ? (size_t)m->cols : 80, &help) -
+		    ((int64_t)rows - 1);
+		buf_free(&help);
 		m->help_scroll += delta;
+		if (m->help_scroll > max)
+			m->help_scroll = max;
 		if (m->help_scroll < 0)
 			m->help_scroll = 0;
 		break;
@@ -167,6 +191,9 @@ action_move(struct model *m, long delta)
 		break;
 	case SCR_MENU:
 		model_move(&m->menu_pos, action_menu_count(), delta, action_menu_count());
+		break;
+	case SCR_ASSIGN:
+		model_move(&m->assign_pos, action_assign_count(m), delta, action_assign_count(m));
 		break;
 	default:
 		break;
@@ -194,6 +221,14 @@ act_back(struct model *m)
 
 	if (!model_pop(m)) {
 		m->quit = true;
+		return;
+	}
+	if (s == SCR_THREADS && m->view_as) {
+		/* Leaving the client's view: its threads are not ours to show. */
+		m->view_as = 0;
+		model_threads_set(m, NULL, 0);
+		m->thread.id = 0;
+		m->dirty |= DIRTY_ALL;
 		return;
 	}
 	/* Unread counts moved while reading: the list under it and the account's badge. */
@@ -233,7 +268,7 @@ act_open(struct model *m)
 			m->nthreads = 0;
 		}
 		m->account_id = a->id;
-		m->unread_view = false;
+		m->unread_view = m->waiting_view = false;
 		m->archived_view = false;
 		model_push(m, SCR_THREADS);
 		action_fetch_threads(m);
@@ -247,7 +282,10 @@ act_open(struct model *m)
 static void
 act_unread_view(struct model *m)
 {
+	if (m->view_as)
+		return;
 	m->unread_view = true;
+	m->waiting_view = false;
 	m->account_id = 0;
 	m->thr_pos.sel = m->thr_pos.top = 0;
 	if (model_screen(m) != SCR_THREADS)
@@ -255,10 +293,63 @@ act_unread_view(struct model *m)
 	action_fetch_threads(m);
 }
 
+/* The queue of threads waiting on the firm, across accounts, oldest first. */
+static void
+act_waiting_view(struct model *m)
+{
+	if (!m->me_staff || m->view_as)
+		return;
+	m->waiting_view = true;
+	m->unread_view = m->archived_view = false;
+	m->account_id = 0;
+	m->thr_pos.sel = m->thr_pos.top = 0;
+	model_threads_set(m, NULL, 0);
+	if (model_screen(m) != SCR_THREADS)
+		model_push(m, SCR_THREADS);
+	action_fetch_threads(m);
+}
+
+/* Cycles the list's assignee filter: everyone's, assigned to me, unassigned. */
+static void
+act_assigned_filter(struct model *m)
+{
+	static const char *says[] = { N_("all threads"), N_("assigned to me"), N_("unassigned") };
+
+	if (!m->me_staff || m->view_as)
+		return;
+	m->assigned = (m->assigned + 1) % 3;
+	m->thr_pos.sel = m->thr_pos.top = 0;
+	model_threads_set(m, NULL, 0);
+	action_fetch_threads(m);
+	model_set_status(m, ui_now_ms(), "%s", _(says[m->assigned]));
+	m->dirty |= DIRTY_ALL;
+}
+
+/* The selected account as its contacts see it: read-only, under a banner. */
+static void
+act_view_as(struct model *m)
+{
+	struct account *a = model_screen(m) == SCR_ACCOUNTS ? model_account_selected(m) :
+	    model_account_find(m, m->account_id);
+
+	if (!m->me_staff || m->view_as || a == NULL || m->unread_view || m->waiting_view)
+		return;
+	m->view_as = a->id;
+	m->account_id = a->id;
+	m->unread_view = m->waiting_view = m->archived_view = false;
+	m->thr_pos.sel = m->thr_pos.top = 0;
+	model_threads_set(m, NULL, 0);
+	if (model_screen(m) == SCR_THREADS)
+		model_pop(m); /* back to the accounts, so that q leaves the client's view */
+	m->filtering = false;
+	model_push(m, SCR_THREADS);
+	action_fetch_threads(m);
+}
+
 static void
 act_archived(struct model *m)
 {
-	if (m->unread_view)
+	if (m->unread_view || m->waiting_view)
 		return;
 	m->archived_view = !m->archived_view;
 	m->thr_pos.sel = m->thr_pos.top = 0;
@@ -304,7 +395,8 @@ act_sort(struct model *m)
 {
 	m->sort_by_name = !m->sort_by_name;
 	model_accounts_refilter(m);
-	model_set_status(m, ui_now_ms(), "sorted by %s", m->sort_by_name ? "name" : "latest activity");
+	model_set_status(m, ui_now_ms(), "%s", m->sort_by_name ? _("sorted by name") :
+	    _("sorted by latest activity"));
 }
 
 static void
@@ -321,7 +413,8 @@ static void
 act_refresh(struct model *m)
 {
 	action_refresh(m, model_screen(m) == SCR_ACCOUNTS);
-	model_set_status(m, ui_now_ms(), "refreshing");
+	model_set_status(m, ui_now_ms(), "%s", _("refreshing"));
+	m->refreshing = true;
 }
 
 static void act_reply(struct model *m) { action_compose_open(m, false); }
@@ -346,7 +439,7 @@ act_mark_unread(struct model *m)
 	while (i > 0 && (m->msgs[i - 1].author_id == m->me_id || m->msgs[i - 1].id <= 0))
 		i--;
 	if (i == 0) {
-		model_set_status(m, ui_now_ms(), "nothing here to mark unread");
+		model_set_status(m, ui_now_ms(), "%s", _("nothing here to mark unread"));
 		return;
 	}
 	upto = i >= 2 ? m->msgs[i - 2].id : 0;
@@ -355,8 +448,8 @@ act_mark_unread(struct model *m)
 	j = job_create(JOB_READ, "POST", path, body);
 	j->a = m->thread.id;
 	net_submit(j);
-	model_set_status(m, ui_now_ms(), "marked unread");
 	act_back(m);
+	model_set_status(m, ui_now_ms(), "%s", _("marked unread"));
 }
 
 /* Text editing keys, on whatever edit the screen has. */
@@ -367,6 +460,7 @@ act_mark_unread(struct model *m)
 		if (e == NULL)                           \
 			return;                          \
 		call(e);                                 \
+		m->num_fresh = false;                    \
 		m->draft_dirty = e != &m->rem[REM_DAYS] && e != &m->rem[REM_COUNT]; \
 		m->draft_changed_ms = ui_now_ms();       \
 		m->dirty |= DIRTY_BODY;                  \
@@ -420,64 +514,70 @@ act_send(struct model *m)
 }
 
 static const struct action actions[] = {
-	{ "down", act_down, "Move down" },
-	{ "up", act_up, "Move up" },
-	{ "page-down", act_page_down, "Move down a page" },
-	{ "page-up", act_page_up, "Move up a page" },
-	{ "top", act_top, "Go to the top" },
-	{ "bottom", act_bottom, "Go to the bottom" },
-	{ "back", act_back, "Go back (quit on the accounts screen)" },
-	{ "quit", act_quit, "Quit" },
-	{ "help", act_help, "Show the key bindings" },
-	{ "redraw", act_redraw, "Redraw the screen" },
-	{ "refresh", act_refresh, "Fetch the screen again from the server" },
-	{ "new-chat", action_newchat_open, "Start a new chat" },
-	{ "open", act_open, "Open the account or thread" },
-	{ "filter", act_filter, "Filter accounts as you type" },
-	{ "filter-accept", act_filter_accept, "Keep the filter and go back to the list" },
-	{ "filter-cancel", act_filter_cancel, "Clear the filter" },
-	{ "filter-backspace", act_filter_backspace, "Delete the last character of the filter" },
-	{ "filter-clear", act_filter_clear, "Empty the filter" },
-	{ "clear-filter", act_filter_cancel, "Clear the filter" },
-	{ "sort", act_sort, "Sort by latest activity or by name" },
-	{ "mark", act_mark, "Mark the account (for bulk actions)" },
-	{ "unread-view", act_unread_view, "Threads with unread messages, all accounts" },
-	{ "archived", act_archived, "Show archived threads, or open ones again" },
-	{ "reply", act_reply, "Reply" },
-	{ "note", act_note, "Write an internal note (team only)" },
-	{ "edit-reply", act_edit_reply, "Reply in $VISUAL or $EDITOR" },
-	{ "mark-unread", act_mark_unread, "Mark the thread unread and go back" },
-	{ "newline", act_newline, "Start a new line" },
-	{ "send", act_send, "Send (or create the chat)" },
-	{ "leave", action_compose_leave, "Leave; asks what to do with unsent text" },
-	{ "toggle-internal", action_toggle_internal, "Switch between reply and internal note" },
-	{ "editor", action_compose_editor, "Edit the text in $VISUAL or $EDITOR" },
-	{ "backspace", act_backspace, "Delete the character before the cursor" },
-	{ "delete", act_delete, "Delete the character under the cursor" },
-	{ "left", act_left, "Cursor left" },
-	{ "right", act_right, "Cursor right" },
-	{ "cursor-up", act_cursor_up, "Cursor up a line" },
-	{ "cursor-down", act_cursor_down, "Cursor down a line" },
-	{ "line-start", act_line_start, "Cursor to the start of the line" },
-	{ "line-end", act_line_end, "Cursor to the end of the line" },
-	{ "kill-line", act_kill_line, "Delete to the end of the line" },
-	{ "delete-word", act_delete_word, "Delete the word before the cursor" },
-	{ "next-field", action_form_next, "Next field (completes To and Template)" },
-	{ "prev-field", action_form_prev, "Previous field" },
-	{ "field-enter", action_form_enter, "New line in Message and Tasks; next field elsewhere" },
-	{ "ask-send", action_ask_send, "Send it" },
-	{ "ask-keep", action_ask_keep, "Keep it as a draft and leave" },
-	{ "ask-discard", action_ask_discard, "Throw it away and leave" },
-	{ "ask-cancel", action_ask_cancel, "Go on writing" },
-	{ "inbox", action_inbox_open, "Inbox+: what needs you, newest first" },
-	{ "actions", action_menu_open, "The thread's actions: resend, archive, reminders" },
-	{ "pick", action_menu_pick, "Do the chosen action" },
-	{ "resend", action_resend, "Mail the reminder for the last message again now" },
-	{ "archive", action_archive, "Archive the thread, or reopen an archived one" },
-	{ "reminders", action_reminders_open, "Switch reminders on or off, set days and count" },
-	{ "ledger", action_ledger_toggle, "Show or hide the reminder ledger" },
-	{ "toggle", action_toggle, "Switch reminders on or off" },
-	{ "save", action_reminders_save, "Save the reminders" },
+	{ "down", act_down, N_("Move down") },
+	{ "up", act_up, N_("Move up") },
+	{ "page-down", act_page_down, N_("Move down a page") },
+	{ "page-up", act_page_up, N_("Move up a page") },
+	{ "top", act_top, N_("Go to the top") },
+	{ "bottom", act_bottom, N_("Go to the bottom") },
+	{ "back", act_back, N_("Go back (quit on the accounts screen)") },
+	{ "quit", act_quit, N_("Quit") },
+	{ "help", act_help, N_("Show the key bindings") },
+	{ "redraw", act_redraw, N_("Redraw the screen") },
+	{ "refresh", act_refresh, N_("Fetch the screen again from the server") },
+	{ "new-chat", action_newchat_open, N_("Start a new chat") },
+	{ "open", act_open, N_("Open the account or thread") },
+	{ "filter", act_filter, N_("Filter accounts as you type") },
+	{ "filter-accept", act_filter_accept, N_("Keep the filter and go back to the list") },
+	{ "filter-cancel", act_filter_cancel, N_("Clear the filter") },
+	{ "filter-backspace", act_filter_backspace, N_("Delete the last character of the filter") },
+	{ "filter-clear", act_filter_clear, N_("Empty the filter") },
+	{ "clear-filter", act_filter_cancel, N_("Clear the filter") },
+	{ "sort", act_sort, N_("Sort by latest activity or by name") },
+	{ "mark", act_mark, N_("Mark the account (for bulk actions)") },
+	{ "unread-view", act_unread_view, N_("Threads with unread messages, all accounts") },
+	{ "waiting-view", act_waiting_view, N_("Threads waiting on us, all accounts, oldest first") },
+	{ "assigned-filter", act_assigned_filter,
+	    N_("Show all threads, those assigned to me, or unassigned ones") },
+	{ "view-as", act_view_as, N_("See the account as its contacts do (read-only)") },
+	{ "assign", action_assign_open, N_("Assign the thread to a colleague or to me") },
+	{ "assign-pick", action_assign_pick, N_("Assign to the chosen person") },
+	{ "archived", act_archived, N_("Show archived threads, or open ones again") },
+	{ "reply", act_reply, N_("Reply") },
+	{ "note", act_note, N_("Write an internal note (team only)") },
+	{ "edit-reply", act_edit_reply, N_("Reply in $VISUAL or $EDITOR") },
+	{ "mark-unread", act_mark_unread, N_("Mark the thread unread and go back") },
+	{ "newline", act_newline, N_("Start a new line") },
+	{ "send", act_send, N_("Send (or create the chat)") },
+	{ "leave", action_compose_leave, N_("Leave; asks what to do with unsent text") },
+	{ "toggle-internal", action_toggle_internal, N_("Switch between reply and internal note") },
+	{ "editor", action_compose_editor, N_("Edit the text in $VISUAL or $EDITOR") },
+	{ "backspace", act_backspace, N_("Delete the character before the cursor") },
+	{ "delete", act_delete, N_("Delete the character under the cursor") },
+	{ "left", act_left, N_("Cursor left") },
+	{ "right", act_right, N_("Cursor right") },
+	{ "cursor-up", act_cursor_up, N_("Cursor up a line") },
+	{ "cursor-down", act_cursor_down, N_("Cursor down a line") },
+	{ "line-start", act_line_start, N_("Cursor to the start of the line") },
+	{ "line-end", act_line_end, N_("Cursor to the end of the line") },
+	{ "kill-line", act_kill_line, N_("Delete to the end of the line") },
+	{ "delete-word", act_delete_word, N_("Delete the word before the cursor") },
+	{ "next-field", action_form_next, N_("Next field (completes To and Template)") },
+	{ "prev-field", action_form_prev, N_("Previous field") },
+	{ "field-enter", action_form_enter, N_("New line in Message and Tasks; next field elsewhere") },
+	{ "ask-send", action_ask_send, N_("Send it") },
+	{ "ask-keep", action_ask_keep, N_("Keep it as a draft and leave") },
+	{ "ask-discard", action_ask_discard, N_("Throw it away and leave") },
+	{ "ask-cancel", action_ask_cancel, N_("Go on writing") },
+	{ "inbox", action_inbox_open, N_("Inbox+: what needs you, newest first") },
+	{ "actions", action_menu_open, N_("The thread's actions: resend, archive, reminders") },
+	{ "pick", action_menu_pick, N_("Do the chosen action") },
+	{ "resend", action_resend, N_("Mail the reminder for the last message again now") },
+	{ "archive", action_archive, N_("Archive the thread, or reopen an archived one") },
+	{ "reminders", action_reminders_open, N_("Switch reminders on or off, set days and count") },
+	{ "ledger", action_ledger_toggle, N_("Show or hide the reminder ledger") },
+	{ "toggle", action_toggle, N_("Switch reminders on or off") },
+	{ "save", action_reminders_save, N_("Save the reminders") },
 	{ NULL, NULL, NULL },
 };
 
@@ -492,6 +592,21 @@ action_find(const char *name)
 	return NULL;
 }
 
+/* Actions that write, open something that does, or leave the account: none while viewing as a client. */
+static bool
+action_writes(const char *name)
+{
+	static const char *const writes[] = { "reply", "note", "edit-reply", "mark-unread",
+		"new-chat", "actions", "ledger", "assign", "resend", "archive", "reminders", "inbox",
+		"unread-view", "waiting-view", "assigned-filter", NULL };
+	size_t i;
+
+	for (i = 0; writes[i]; i++)
+		if (strcmp(writes[i], name) == 0)
+			return true;
+	return false;
+}
+
 bool
 action_key(struct model *m, const char *mode, int key)
 {
@@ -500,6 +615,11 @@ action_key(struct model *m, const char *mode, int key)
 
 	if (name == NULL || (a = action_find(name)) == NULL)
 		return false;
+	if (m->view_as && action_writes(name)) {
+		model_set_status(m, ui_now_ms(), "%s",
+		    _("viewing as the client: read-only (q leaves this view)"));
+		return true;
+	}
 	a->fn(m);
 	return true;
 }
@@ -518,6 +638,46 @@ action_switch_text(struct model *m, const char *s, size_t n)
 		return false;
 	if (n == 1 && (*s == ' ' || (*s == 'y' && edit_empty(e)) || (*s == 'n' && !edit_empty(e))))
 		action_toggle(m);
+	else if (n != 1 || (*s != 'y' && *s != 'n'))
+		model_set_status(m, ui_now_ms(), "%s", _("Reminders: Space, y or n switches them on or off"));
+	return true;
+}
+
+/*
+ * Typing into a number field (days, mails): digits only, within its range.
+ * The first digit after entering the field replaces the number there, so
+ * typing 7 on "3" means 7, not 37. Anything else is refused and the status
+ * line says what the field takes. True when e is a number field.
+ */
+static bool
+action_number_text(struct model *m, struct edit *e, const char *s, size_t n)
+{
+	bool days = e == &m->form[FORM_REMIND_DAYS] || e == &m->rem[REM_DAYS];
+	long max = days ? 365 : 100, v;
+	struct edit next;
+
+	if (!days && e != &m->form[FORM_REMIND_COUNT] && e != &m->rem[REM_COUNT])
+		return false;
+	edit_init(&next);
+	edit_set(&next, m->num_fresh ? "" : buf_str(&e->text));
+	if (!m->num_fresh)
+		next.cur = e->cur;
+	if (n == 1 && *s >= '0' && *s <= '9')
+		edit_insert(&next, s, 1);
+	v = strtol(buf_str(&next.text), NULL, 10);
+	if (n != 1 || *s < '0' || *s > '9' || v < 1 || v > max) {
+		model_set_status(m, ui_now_ms(), "%s", days ?
+		    _("days: a number from 1 to 365 (digits only)") :
+		    _("mails: a number from 1 to 100 (digits only)"));
+	} else {
+		edit_set(e, buf_str(&next.text));
+		e->cur = next.cur;
+		m->num_fresh = false;
+		m->draft_dirty = model_screen(m) == SCR_NEWCHAT;
+		m->draft_changed_ms = ui_now_ms();
+		m->dirty |= DIRTY_BODY;
+	}
+	edit_free(&next);
 	return true;
 }
 
@@ -531,13 +691,9 @@ action_text(struct model *m, const char *s, size_t n)
 		model_accounts_refilter(m);
 		return;
 	}
-	if (action_switch_text(m, s, n) || (e = action_compose_edit(m)) == NULL || m->asking)
+	if (action_switch_text(m, s, n) || (e = action_compose_edit(m)) == NULL || m->asking ||
+	    action_number_text(m, e, s, n))
 		return;
-	if (e == &m->form[FORM_REMIND_DAYS] || e == &m->form[FORM_REMIND_COUNT] ||
-	    e == &m->rem[REM_DAYS] || e == &m->rem[REM_COUNT]) {
-		if (n != 1 || *s < '0' || *s > '9' || e->text.len >= 3)
-			return; /* numbers of up to three digits */
-	}
 	edit_insert(e, s, n);
 	m->draft_dirty = true;
 	m->draft_changed_ms = ui_now_ms();

@@ -84,15 +84,18 @@ cmd_tail(int argc, char **argv, const char *server_flag)
 	struct job *j;
 	int64_t since = 0;
 	bool json = false;
+	char *end;
 	int c, rc = -1;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
-		else if (c == 's')
-			since = strtoll(optarg, NULL, 10);
-		else
+		else if (c != 's')
 			return 2;
+		else if ((since = strtoll(optarg, &end, 10)) < 0 || end == optarg || *end != '\0') {
+			cmd_fail(_("usage: --since takes an event id (a number), not \"%s\""), optarg);
+			return 2;
+		}
 	}
 	if (optind != argc) {
 		cmd_fail("usage: folio tail [--json] [--since ID]");

@@ -74,6 +74,7 @@ account_clear(struct account *a)
 {
 	free(a->name);
 	free(a->last_activity);
+	free(a->key);
 	memset(a, 0, sizeof *a);
 }
 
@@ -93,6 +94,7 @@ decode_thread(struct json_object *o, struct thread *out)
 	out->last_message_at = decode_str(o, "last_message_at");
 	out->has_unread = json_get_int(o, "unread_count", &out->unread) == JSON_GET_OK;
 	out->archived = decode_bool(o, "archived");
+	out->assignee_id = decode_int(o, "assignee_id");
 	out->waiting_on = decode_str(o, "waiting_on");
 	out->waiting_since = decode_str(o, "waiting_since");
 	if (json_get_object(o, "reminders", &r) == JSON_GET_OK) {
@@ -275,6 +277,8 @@ decode_template(struct json_object *o, struct template_ref *out)
 	out->name = decode_str(o, "name");
 	if (out->name == NULL)
 		out->name = xstrdup("");
+	out->subject = decode_str(o, "subject");
+	out->body = decode_str(o, "body");
 	out->rem_interval = REMIND_DAYS_DEFAULT;
 	out->rem_max = REMIND_COUNT_DEFAULT;
 	if (json_get_object(o, "reminders", &r) == JSON_GET_OK) {
@@ -289,7 +293,28 @@ void
 template_clear(struct template_ref *t)
 {
 	free(t->name);
+	free(t->subject);
+	free(t->body);
 	memset(t, 0, sizeof *t);
+}
+
+int
+decode_staff(struct json_object *o, struct staff_ref *out)
+{
+	memset(out, 0, sizeof *out);
+	if (json_get_int(o, "id", &out->id) != JSON_GET_OK)
+		return -1;
+	out->name = decode_str(o, "name");
+	if (out->name == NULL)
+		out->name = xstrdup("?");
+	return 0;
+}
+
+void
+staff_clear(struct staff_ref *s)
+{
+	free(s->name);
+	memset(s, 0, sizeof *s);
 }
 
 int

@@ -219,7 +219,7 @@ events_connect(lws_sorted_usec_list_t *sul)
 	ci.address = ev.host;
 	ci.port = ev.port;
 	ci.host = ev.host;
-	ci.origin = ev.host;
+	ci.origin = NULL; /* not a browser: foliod lets a WebSocket without Origin in */
 	ci.path = path;
 	ci.ssl_connection = ev.ssl ? LCCSCF_USE_SSL : 0;
 	ci.protocol = NULL;

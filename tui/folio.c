@@ -11,7 +11,6 @@
 
 #include <curl/curl.h>
 #include <getopt.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +106,7 @@ main(int argc, char **argv)
 	const char *server = NULL;
 	int ch, rc;
 
-	setlocale(LC_ALL, "");
+	i18n_init();
 	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (ch) {

@@ -13,6 +13,7 @@
 #define FOLIO_TUI_H
 
 #include <json-c/json.h>
+#include <libintl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,23 @@
 #include "buf.h"
 
 struct model;
+struct tm;
+
+/* Every word the user reads goes through _() (tui/po/folio.pot); N_() marks a table's strings. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+/* i18n.c */
+/*
+ * Sets the locale from the environment (LANG, LC_MESSAGES, LC_ALL) and finds
+ * the message catalogs: FOLIO_LOCALEDIR, else the build tree next to the
+ * binary (build/locale), else the installed LOCALEDIR. Numbers stay "C".
+ */
+void i18n_init(void);
+/* The catalog directory in use (for --version and the tests). */
+const char *i18n_dir(void);
+/* Formats a local time with strftime in the user's locale. */
+void i18n_strftime(char *out, size_t len, const char *fmt, const struct tm *tm);
 
 /* config.c */
 /* The stored session: which server, which token, who we are. */
@@ -119,7 +137,9 @@ enum job_kind {
 	JOB_NOTE_READ,    /* one notification marked read */
 	JOB_LEDGER,       /* a thread's reminder ledger */
 	JOB_RESEND,       /* the reminder mailed again now */
-	JOB_PATCH,        /* a thread changed: archived, reminders */
+	JOB_PATCH,        /* a thread changed: archived, reminders, assignee */
+	JOB_STAFF,        /* the firm's team (assignees' names, the assign pop-up) */
+	JOB_RECIPIENT,    /* the new chat form's account with its contacts (a = account) */
 	JOB_EVENT,        /* a frame from the event stream; body holds it */
 	JOB_STREAM,       /* the stream's state changed; a = enum stream_state */
 	JOB_KIND_COUNT
@@ -195,6 +215,7 @@ struct account {
 	int64_t unread;
 	char *last_activity;
 	bool marked;
+	char *key;          /* the name folded for filtering and sorting (model_fold), or NULL */
 };
 struct thread {
 	int64_t id;
@@ -203,6 +224,7 @@ struct thread {
 	char *last_message_at;
 	int64_t unread;
 	bool archived;
+	int64_t assignee_id; /* 0: nobody */
 	char *waiting_on;
 	char *waiting_since;
 	bool has_unread;    /* unread_count was in the answer (events leave it out) */
@@ -235,8 +257,14 @@ enum { MSG_SENT, MSG_SENDING, MSG_QUEUED };
 struct template_ref {
 	int64_t id;
 	char *name;
+	char *subject, *body; /* with {{placeholders}}; model_template_render fills them */
 	bool rem_enabled;   /* the reminders a chat from it starts with */
 	int64_t rem_interval, rem_max;
+};
+/* A member of the firm's team (GET /api/v1/staff). */
+struct staff_ref {
+	int64_t id;
+	char *name;
 };
 /* An Inbox+ item (staff) or a pending item (contacts): one per thread. */
 struct notification {
@@ -285,6 +313,7 @@ int decode_account(struct json_object *o, struct account *out);
 int decode_thread(struct json_object *o, struct thread *out);
 int decode_message(struct json_object *o, struct message *out);
 int decode_template(struct json_object *o, struct template_ref *out);
+int decode_staff(struct json_object *o, struct staff_ref *out);
 int decode_event(const char *text, struct event *out);
 int decode_notification(struct json_object *o, struct notification *out);
 int decode_ledger(struct json_object *o, struct ledger *out);
@@ -295,6 +324,7 @@ void ledger_clear(struct ledger *l);
 void thread_clear(struct thread *t);
 void message_clear(struct message *msg);
 void template_clear(struct template_ref *t);
+void staff_clear(struct staff_ref *s);
 void event_clear(struct event *ev);
 void thread_copy(struct thread *dst, const struct thread *src);
 void message_copy(struct message *dst, const struct message *src);
@@ -368,6 +398,8 @@ int store_draft_save(int64_t thread_id, const struct draft *d);
 /* Loads a draft; -1 when there is none. */
 int store_draft_load(int64_t thread_id, struct draft *d);
 void store_draft_remove(int64_t thread_id);
+/* The threads that have a draft on disk, in *out (Caller frees); returns how many. */
+size_t store_draft_list(int64_t **out);
 void store_draft_clear(struct draft *d);
 /*
  * Puts a send on disk before it is tried and returns the job to submit
@@ -382,7 +414,9 @@ size_t store_outbox_count(void);
 
 /* model.c */
 enum screen_id { SCR_ACCOUNTS, SCR_THREADS, SCR_THREAD, SCR_COMPOSE, SCR_NEWCHAT, SCR_HELP,
-	SCR_INBOX, SCR_MENU, SCR_REMINDERS, SCR_COUNT };
+	SCR_INBOX, SCR_MENU, SCR_REMINDERS, SCR_ASSIGN, SCR_COUNT };
+/* The threads list's assignee filter (f cycles it). */
+enum { ASSIGNED_ANY, ASSIGNED_ME, ASSIGNED_NONE };
 enum { DIRTY_STATUS = 1, DIRTY_BODY = 2, DIRTY_ALL = 3, DIRTY_CLEAR = 4 };
 /* The new chat form's fields; FORM_REMIND holds "on" or nothing, the next two digits. */
 enum { FORM_TO, FORM_TEMPLATE, FORM_SUBJECT, FORM_BODY, FORM_REMIND, FORM_REMIND_DAYS,
@@ -403,7 +437,10 @@ struct pane {
 struct model {
 	int64_t me_id;
 	char *me_name;
+	char *firm_name;
 	bool me_staff;
+	struct staff_ref *staff;  /* the firm's team, for assignees */
+	size_t nstaff;
 
 	enum screen_id stack[8];
 	int depth;
@@ -417,6 +454,7 @@ struct model {
 	bool staging;
 	size_t *shown;        /* indexes of accounts passing the filter, in display order */
 	size_t nshown;
+	size_t name_cols;     /* the widest account name, in columns (the pane follows it) */
 	struct buf filter;
 	bool filtering;
 	bool sort_by_name;
@@ -425,9 +463,12 @@ struct model {
 	int64_t accounts_gen;  /* which fetch of the list the pages belong to */
 	struct listpos acc_pos;
 
-	int64_t account_id;   /* threads of this account; 0 for the cross-account Unread view */
+	int64_t account_id;   /* threads of this account; 0 for the cross-account views */
 	bool unread_view;
+	bool waiting_view;     /* the queue of threads waiting on the firm, oldest first */
 	bool archived_view;
+	int assigned;          /* ASSIGNED_ANY, _ME or _NONE */
+	int64_t view_as;       /* an account seen as its contacts see it (read-only); 0: none */
 	struct thread *threads;
 	size_t nthreads;
 	bool threads_loading;
@@ -440,6 +481,10 @@ struct model {
 	int64_t first_unread;  /* message id the "new" divider stands before; 0 for none */
 	int64_t scroll;        /* lines from the bottom of the thread view */
 	bool jump_to_unread;
+
+	int64_t *drafts;       /* threads with a draft on disk (lists mark them) */
+	size_t ndrafts;
+	bool refreshing;       /* R was pressed: the status says so until an answer came */
 
 	struct edit compose;
 	bool internal;
@@ -454,6 +499,9 @@ struct model {
 	int64_t form_template; /* the template whose reminders the form holds; -1: a draft's */
 	struct template_ref *templates;
 	size_t ntemplates;
+	int64_t form_contact_account; /* the account whose contact name is in form_contact */
+	char *form_contact;    /* who {{contact.name}} is for the form's account */
+	char *form_filled[2];  /* the subject and message a template put in (untouched since?) */
 
 	struct notification *notes;  /* Inbox+, most recently bumped first */
 	size_t nnotes;
@@ -463,8 +511,10 @@ struct model {
 	struct ledger ledger;  /* the open thread's reminder ledger (staff) */
 	bool show_ledger;
 	struct listpos menu_pos;
+	struct listpos assign_pos; /* the assign pop-up: me, nobody, then the team */
 	struct edit rem[REM_FIELDS];  /* the reminders dialog: REM_ON holds "on" or nothing */
 	int rem_field;
+	bool num_fresh;        /* a number field was just entered: the first digit replaces it */
 
 	int wide;              /* columns from which panes go side by side; 0: never */
 	int cols;              /* terminal columns, set by the UI */
@@ -475,6 +525,7 @@ struct model {
 	int64_t echo_seq;      /* local echoes get ids -1, -2, ... */
 	int inflight;          /* sends submitted and not answered */
 	int64_t outbox_retry_at;
+	int64_t ledger_poll_at; /* when to fetch a ledger with pending mail again */
 	bool session_dead;
 
 	int stream;            /* enum stream_state */
@@ -484,6 +535,7 @@ struct model {
 	size_t queued;
 	char status[256];
 	int64_t status_ms;
+	const char *notice;    /* FOLIO_NOTICE: in the status line until the first key */
 	bool quit;
 };
 void model_init(struct model *m);
@@ -491,11 +543,18 @@ void model_init(struct model *m);
 int model_remind_parse(const char *spec, bool *on, long *days, long *count);
 void model_free(struct model *m);
 enum screen_id model_screen(const struct model *m);
+/* Enters screen s. Screens change: the status line empties (set a status after the change). */
 void model_push(struct model *m, enum screen_id s);
 /* Leaves the current screen; false when it was the last. */
 bool model_pop(struct model *m);
 void model_set_status(struct model *m, int64_t now_ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Takes the ids of the threads with a draft (owned now); model_has_draft asks about one. */
+void model_drafts_set(struct model *m, int64_t *ids, size_t n);
+bool model_has_draft(const struct model *m, int64_t thread_id);
+/* Moves the new chat form's (or the reminders dialog's) focus to field f. */
+void model_form_focus(struct model *m, int f);
+void model_rem_focus(struct model *m, int f);
 /* Moves a list cursor by delta within n items, keeping it on screen of rows lines. */
 void model_move(struct listpos *p, size_t n, long delta, size_t rows);
 /* Takes the accounts (the model owns them now); append adds a further page. */
@@ -509,6 +568,12 @@ void model_accounts_page(struct model *m, struct account *v, size_t n, bool firs
 /* One account fetched again: its unread count and latest activity. */
 void model_account_update(struct model *m, const struct account *a);
 void model_accounts_refilter(struct model *m);
+/*
+ * Folds s the way German readers match and sort names: lower case, umlauts
+ * and their spellings alike (ä, ae -> a; ö, oe -> o; ü, ue -> u; ß -> ss),
+ * accents dropped. "Müller", "Mueller" and "muller" fold the same. Caller frees.
+ */
+char *model_fold(const char *s);
 struct account *model_account_find(struct model *m, int64_t id);
 struct account *model_account_by_name(struct model *m, const char *name);
 struct account *model_account_selected(struct model *m);
@@ -556,7 +621,26 @@ size_t model_notes_unread(const struct model *m);
 struct notification *model_note_selected(struct model *m);
 /* Takes the ledger (moved: *l is left empty) when it belongs to the open thread. */
 void model_ledger_set(struct model *m, struct ledger *l);
+/*
+ * Whether the shown ledger has a mail still pending. A sent mail brings no
+ * event, so the UI fetches the ledger again while this holds.
+ */
+bool model_ledger_pending(const struct model *m);
 const char *model_template_name(const struct model *m, int64_t id);
+/* Takes the team (owned now). */
+void model_staff_set(struct model *m, struct staff_ref *v, size_t n);
+/* A team member's name; NULL when unknown. */
+const char *model_staff_name(const struct model *m, int64_t id);
+/* Which threads the list shows, as one number (answers for another view are dropped). */
+int64_t model_threads_view(const struct model *m);
+/* Whether the screens speak to a client: a contact, or staff viewing as one. */
+bool model_client_view(const struct model *m);
+/*
+ * Fills a template's {{contact.first_name}}, {{contact.name}}, {{account.name}}
+ * and {{firm.name}} the way the server does when the chat is created. Caller frees.
+ */
+char *model_template_render(const char *text, const char *contact, const char *account,
+    const char *firm);
 
 /* keymap.c */
 #define KEYC_BASE 0x200000           /* curses function keys are KEYC_BASE + KEY_* */
@@ -593,6 +677,8 @@ void action_text(struct model *m, const char *s, size_t n);
 void action_refresh(struct model *m, bool accounts);
 /* Saves the draft being typed, when it changed. */
 void action_save_draft(struct model *m);
+/* Reads which threads have a draft on disk into the model (lists mark them). */
+void action_drafts_reload(struct model *m);
 /* Sends everything in the outbox again. */
 void action_flush_outbox(struct model *m);
 /* Opens the thread with this id from the thread list of the model, fetching messages. */
@@ -647,6 +733,17 @@ void action_fetch_inbox(struct model *m);
 void action_inbox_open(struct model *m);
 /* Opens the selected Inbox+ item's thread and marks the item read. */
 void action_inbox_pick(struct model *m);
+void action_assign_open(struct model *m);
+void action_assign_pick(struct model *m);
+/* The assign pop-up's rows: 0 me, 1 nobody, then the team; label and staff id (0 nobody). */
+size_t action_assign_count(const struct model *m);
+const char *action_assign_item(const struct model *m, size_t i, int64_t *id);
+void action_fetch_staff(struct model *m);
+/* action-newchat.c */
+/* The form's To named an account: fetch its contacts so a template renders for it. */
+void action_form_recipient(struct model *m);
+/* Puts the chosen template, rendered for the form's account, into Subject and Message. */
+void action_form_fill(struct model *m);
 
 /* result.c */
 /* Applies one finished job to the model, then frees it. */
@@ -680,6 +777,14 @@ int ui_cursor_style(void);
 int ui_put(const char *s, size_t len, int cols);
 /* Draws s padded or clipped to exactly cols columns. */
 void ui_put_pad(const char *s, int cols);
+/* Draws s right-aligned in cols columns (display columns, not bytes). */
+void ui_put_right(const char *s, int cols);
+/*
+ * Joins the non-empty parts with " · " into out as far as they fit in cols
+ * columns; parts that do not fit are left out (a "…" says so), never cut in
+ * the middle of a word.
+ */
+void ui_join_fit(char *out, size_t outlen, const char *const *parts, size_t n, int cols);
 /* A short human date for an RFC 3339 time ("14:05", "Mar 3"). */
 void ui_when(const char *rfc3339, char *out, size_t outlen);
 
@@ -706,13 +811,15 @@ struct view {
 	const char *(*mode_of)(struct model *m);   /* NULL: mode is fixed */
 };
 extern const struct view view_accounts, view_threads, view_thread, view_compose, view_newchat,
-    view_help, view_inbox, view_menu, view_reminders;
+    view_help, view_inbox, view_menu, view_reminders, view_assign;
 /* view-thread.c: draws the thread's messages into rows, bottom-aligned. */
 void view_thread_draw_messages(struct model *m, int top, int rows, int cols);
-/* One line on a thread's reminders ("reminders every 3 days: 1 of 2 sent, next Mar 5"). */
-void view_thread_reminders(const struct thread *t, char *out, size_t len);
+/* One line on a thread's reminders ("reminders every 3 days: 1 of 2 sent, next Mar 5"); brief: "reminders 1/2, next Mar 5". */
+void view_thread_reminders(const struct thread *t, bool brief, char *out, size_t len);
 /* view-accounts.c */
 const char *view_accounts_mode(struct model *m);
+/* view-help.c: the help text wrapped at cols into text; returns its lines. */
+size_t view_help_text(struct model *m, size_t cols, struct buf *text);
 /* view-menu.c: which menu item is at body row y, column x; -1 for none. */
 long view_menu_hit(struct model *m, int y, int x);
 /* view-compose.c */

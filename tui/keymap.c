@@ -32,12 +32,14 @@ static const struct binding keymap_defaults[] = {
 	{ "accounts", '/', "filter" }, { "accounts", 's', "sort" },
 	{ "accounts", ' ', "mark" }, { "accounts", 'U', "unread-view" },
 	{ "accounts", 27, "clear-filter" },
+	{ "accounts", 'W', "waiting-view" }, { "accounts", 'V', "view-as" },
 	{ "filter", '\n', "filter-accept" }, { "filter", 27, "filter-cancel" },
 	{ "filter", K(KEY_BACKSPACE), "filter-backspace" }, { "filter", CTRL('w'), "filter-clear" },
 	{ "filter", K(KEY_DOWN), "down" }, { "filter", K(KEY_UP), "up" },
 	{ "threads", '\n', "open" }, { "threads", K(KEY_RIGHT), "open" },
 	{ "threads", K(KEY_LEFT), "back" }, { "threads", 'a', "archived" },
-	{ "threads", 'U', "unread-view" },
+	{ "threads", 'U', "unread-view" }, { "threads", 'W', "waiting-view" },
+	{ "threads", 'f', "assigned-filter" }, { "threads", 'V', "view-as" },
 	{ "thread", 'r', "reply" }, { "thread", 'i', "note" }, { "thread", 'e', "edit-reply" },
 	{ "thread", 'u', "mark-unread" }, { "thread", K(KEY_LEFT), "back" },
 	{ "thread", ' ', "page-down" }, { "thread", 'a', "actions" }, { "thread", 'l', "ledger" },
@@ -47,7 +49,10 @@ static const struct binding keymap_defaults[] = {
 	{ "menu", 'k', "up" }, { "menu", K(KEY_UP), "up" },
 	{ "menu", '\n', "pick" }, { "menu", 27, "back" }, { "menu", 'q', "back" },
 	{ "menu", 's', "resend" }, { "menu", 'a', "archive" }, { "menu", 'm', "reminders" },
-	{ "menu", 'l', "ledger" },
+	{ "menu", 'l', "ledger" }, { "menu", 'o', "assign" },
+	{ "assign", 'j', "down" }, { "assign", K(KEY_DOWN), "down" },
+	{ "assign", 'k', "up" }, { "assign", K(KEY_UP), "up" },
+	{ "assign", '\n', "assign-pick" }, { "assign", 27, "back" }, { "assign", 'q', "back" },
 	{ "reminders", '\t', "next-field" }, { "reminders", K(KEY_DOWN), "next-field" },
 	{ "reminders", K(KEY_BTAB), "prev-field" }, { "reminders", K(KEY_UP), "prev-field" },
 	{ "reminders", ' ', "toggle" }, { "reminders", '\n', "save" },
@@ -211,7 +216,7 @@ keymap_set(const char *mode, int key, const char *action)
 }
 
 static const char *keymap_modes[] = { "global", "accounts", "filter", "threads", "thread",
-	"compose", "newchat", "ask", "help", "inbox", "menu", "reminders", NULL };
+	"compose", "newchat", "ask", "help", "inbox", "menu", "reminders", "assign", NULL };
 
 int
 keymap_apply(char **words, int n, char *err, size_t errlen)
@@ -223,7 +228,7 @@ keymap_apply(char **words, int n, char *err, size_t errlen)
 	for (i = 0; n >= 2 && keymap_modes[i] && strcmp(keymap_modes[i], words[1]) != 0; i++)
 		;
 	if (n < 3 || keymap_modes[i] == NULL || (key = keymap_key_parse(words[2])) < 0) {
-		snprintf(err, errlen, "cannot read \"%s %s\"", words[0], n > 1 ? words[1] : "");
+		snprintf(err, errlen, _("cannot read \"%s %s\""), words[0], n > 1 ? words[1] : "");
 		return -1;
 	}
 	if (strcmp(words[0], "unbind") == 0 && n == 3) {
@@ -231,7 +236,7 @@ keymap_apply(char **words, int n, char *err, size_t errlen)
 		return 0;
 	}
 	if (strcmp(words[0], "bind") != 0 || n != 4 || (a = action_find(words[3])) == NULL) {
-		snprintf(err, errlen, "bad line: %s %s %s", words[0], words[1], words[2]);
+		snprintf(err, errlen, _("bad line: %s %s %s"), words[0], words[1], words[2]);
 		return -1;
 	}
 	keymap_set(keymap_modes[i], key, a->name);

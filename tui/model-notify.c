@@ -111,3 +111,16 @@ model_ledger_set(struct model *m, struct ledger *l)
 	memset(l, 0, sizeof *l);
 	m->dirty |= DIRTY_BODY;
 }
+
+bool
+model_ledger_pending(const struct model *m)
+{
+	size_t i;
+
+	if (!m->show_ledger || m->ledger.thread_id == 0 || m->ledger.thread_id != m->thread.id)
+		return false;
+	for (i = 0; i < m->ledger.n; i++)
+		if (m->ledger.items[i].state && strcmp(m->ledger.items[i].state, "pending") == 0)
+			return true;
+	return false;
+}

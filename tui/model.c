@@ -7,6 +7,7 @@
  */
 #include "folio.h"
 #include "mem.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,8 +111,14 @@ model_free(struct model *m)
 	for (f = 0; f < REM_FIELDS; f++)
 		edit_free(&m->rem[f]);
 	model_notes_set(m, NULL, 0);
+	free(m->drafts);
 	ledger_clear(&m->ledger);
+	model_staff_set(m, NULL, 0);
 	free(m->me_name);
+	free(m->firm_name);
+	free(m->form_contact);
+	free(m->form_filled[0]);
+	free(m->form_filled[1]);
 	memset(m, 0, sizeof *m);
 }
 
@@ -129,6 +136,8 @@ model_push(struct model *m, enum screen_id s)
 	if (s == SCR_HELP)
 		m->help_from = model_screen(m);
 	m->stack[m->depth++] = s;
+	m->status[0] = '\0'; /* a status belongs to the screen that made it */
+	m->refreshing = false;
 	m->dirty |= DIRTY_ALL;
 }
 
@@ -138,7 +147,13 @@ model_pop(struct model *m)
 	if (m->depth <= 1)
 		return false;
 	m->depth--;
+	m->status[0] = '\0';
+	m->refreshing = false;
 	m->dirty |= DIRTY_ALL;
+	/* A pop-up's border may have split a wide character: repaint what is under it in full. */
+	if (m->stack[m->depth] == SCR_MENU || m->stack[m->depth] == SCR_REMINDERS ||
+	    m->stack[m->depth] == SCR_ASSIGN)
+		m->dirty |= DIRTY_CLEAR;
 	return true;
 }
 
@@ -152,6 +167,42 @@ model_set_status(struct model *m, int64_t now_ms, const char *fmt, ...)
 	va_end(ap);
 	m->status_ms = now_ms;
 	m->dirty |= DIRTY_STATUS;
+}
+
+void
+model_drafts_set(struct model *m, int64_t *ids, size_t n)
+{
+	free(m->drafts);
+	m->drafts = ids;
+	m->ndrafts = n;
+	m->dirty |= DIRTY_BODY;
+}
+
+bool
+model_has_draft(const struct model *m, int64_t thread_id)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndrafts; i++)
+		if (m->drafts[i] == thread_id)
+			return true;
+	return false;
+}
+
+void
+model_form_focus(struct model *m, int f)
+{
+	m->form_field = (f + FORM_FIELDS) % FORM_FIELDS;
+	m->num_fresh = true;
+	m->dirty |= DIRTY_BODY;
+}
+
+void
+model_rem_focus(struct model *m, int f)
+{
+	m->rem_field = (f + REM_FIELDS) % REM_FIELDS;
+	m->num_fresh = true;
+	m->dirty |= DIRTY_BODY;
 }
 
 void
@@ -178,18 +229,72 @@ model_move(struct listpos *p, size_t n, long delta, size_t rows)
 		p->top = n > rows ? n - rows : 0;
 }
 
-/* Case-insensitive substring match (ASCII folding; other bytes must match). */
-static bool
-model_matches(const char *name, const char *needle)
+/* What a Latin-1 letter folds to ("" for a code point kept as it is). */
+static const char *
+model_fold_cp(uint32_t cp)
 {
-	size_t nl = strlen(needle), i;
+	static const struct {
+		uint32_t lo, hi;
+		const char *to;
+	} map[] = {
+		{ 0xc0, 0xc5, "a" }, { 0xe0, 0xe5, "a" }, { 0xc6, 0xc6, "ae" }, { 0xe6, 0xe6, "ae" },
+		{ 0xc7, 0xc7, "c" }, { 0xe7, 0xe7, "c" }, { 0xc8, 0xcb, "e" }, { 0xe8, 0xeb, "e" },
+		{ 0xcc, 0xcf, "i" }, { 0xec, 0xef, "i" }, { 0xd1, 0xd1, "n" }, { 0xf1, 0xf1, "n" },
+		{ 0xd2, 0xd6, "o" }, { 0xf2, 0xf6, "o" }, { 0xd8, 0xd8, "o" }, { 0xf8, 0xf8, "o" },
+		{ 0xd9, 0xdc, "u" }, { 0xf9, 0xfc, "u" }, { 0xdd, 0xdd, "y" }, { 0xfd, 0xfd, "y" },
+		{ 0xff, 0xff, "y" }, { 0xdf, 0xdf, "ss" }, { 0x1e9e, 0x1e9e, "ss" },
+	};
+	size_t i;
 
-	if (nl == 0)
-		return true;
-	for (i = 0; name[i]; i++)
-		if (strncasecmp(name + i, needle, nl) == 0)
-			return true;
-	return false;
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (cp >= map[i].lo && cp <= map[i].hi)
+			return map[i].to;
+	return "";
+}
+
+char *
+model_fold(const char *s)
+{
+	struct buf b = BUF_INIT;
+	size_t len = strlen(s), i = 0, k, n;
+	const char *to;
+	uint32_t cp;
+	int used;
+	char *out;
+
+	while (i < len) {
+		used = utf8_decode(s + i, len - i, &cp);
+		if (used < 0) {
+			buf_putc(&b, s[i++]);
+			continue;
+		}
+		if (cp < 0x80)
+			buf_putc(&b, (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+		else if (*(to = model_fold_cp(cp)) != '\0')
+			buf_puts(&b, to);
+		else
+			buf_append(&b, s + i, (size_t)used);
+		i += (size_t)used;
+	}
+	/* "ae", "oe" and "ue" are how umlauts are typed without them. */
+	out = xstrdup(buf_str(&b));
+	for (i = k = 0, n = strlen(out); i < n; i++) {
+		out[k++] = out[i];
+		if (i + 1 < n && out[i + 1] == 'e' && (out[i] == 'a' || out[i] == 'o' || out[i] == 'u'))
+			i++;
+	}
+	out[k] = '\0';
+	buf_free(&b);
+	return out;
+}
+
+/* The account's folded name, made once. */
+static const char *
+model_account_key(struct account *a)
+{
+	if (a->key == NULL)
+		a->key = model_fold(a->name);
+	return a->key;
 }
 
 static struct model *model_sorting;
@@ -210,7 +315,10 @@ model_account_cmp(const void *a, const void *b)
 		if (x->last_activity && (c = strcmp(y->last_activity, x->last_activity)) != 0)
 			return c;
 	}
-	c = strcasecmp(x->name, y->name);
+	/* By the folded name: "Bäckerei Weber" sorts with B, not after Z. */
+	c = strcmp(x->key, y->key);
+	if (c == 0)
+		c = strcmp(x->name, y->name);
 	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
 }
 
@@ -218,15 +326,22 @@ void
 model_accounts_refilter(struct model *m)
 {
 	int64_t sel_id = 0;
-	size_t i;
+	char *needle = model_fold(buf_str(&m->filter));
+	size_t i, w;
 
 	if (m->nshown > 0 && m->acc_pos.sel < m->nshown)
 		sel_id = m->accounts[m->shown[m->acc_pos.sel]].id;
 	m->shown = xrealloc(m->shown, (m->naccounts ? m->naccounts : 1) * sizeof *m->shown);
 	m->nshown = 0;
-	for (i = 0; i < m->naccounts; i++)
-		if (model_matches(m->accounts[i].name, buf_str(&m->filter)))
+	m->name_cols = 0;
+	for (i = 0; i < m->naccounts; i++) {
+		if (strstr(model_account_key(&m->accounts[i]), needle) != NULL)
 			m->shown[m->nshown++] = i;
+		w = utf8_width(m->accounts[i].name, strlen(m->accounts[i].name));
+		if (w > m->name_cols)
+			m->name_cols = w;
+	}
+	free(needle);
 	model_sorting = m;
 	qsort(m->shown, m->nshown, sizeof *m->shown, model_account_cmp);
 	model_sorting = NULL;
@@ -433,12 +548,19 @@ model_place_divider(struct model *m, int64_t unread)
 void
 model_messages_set(struct model *m, struct message *v, size_t n, bool has_older)
 {
+	int64_t keep = m->first_unread;
+	size_t i;
+
 	model_clear_messages(m);
 	m->msgs = v;
 	m->nmsgs = n;
 	m->has_older = has_older;
 	m->msgs_loading = false;
 	model_place_divider(m, m->thread.unread);
+	/* Fetched again (R, a reconnect): what was new when the thread opened stays marked. */
+	for (i = 0; m->first_unread == 0 && keep != 0 && i < n; i++)
+		if (v[i].id == keep)
+			m->first_unread = keep;
 	m->dirty |= DIRTY_BODY;
 }
 
@@ -553,13 +675,27 @@ model_mark_read(struct model *m, int64_t thread_id, int64_t unread)
 	m->dirty |= DIRTY_BODY;
 }
 
+/* Whether thread t belongs in the list the user is looking at. */
+static bool
+model_thread_belongs(const struct model *m, const struct thread *t)
+{
+	if (m->assigned == ASSIGNED_ME && t->assignee_id != m->me_id)
+		return false;
+	if (m->assigned == ASSIGNED_NONE && t->assignee_id != 0)
+		return false;
+	if (m->waiting_view)
+		return !t->archived && t->waiting_on != NULL && strcmp(t->waiting_on, "firm") == 0;
+	if (m->unread_view)
+		return t->unread > 0;
+	return t->account_id == m->account_id && t->archived == m->archived_view;
+}
+
 /* Puts a thread into the list when it belongs to the view; replaces a known one. */
 static bool
 model_thread_upsert(struct model *m, const struct thread *t)
 {
 	struct thread *old = model_thread_find(m, t->id);
-	bool belongs = m->unread_view ? t->unread > 0 :
-	    t->account_id == m->account_id && t->archived == m->archived_view;
+	bool belongs = model_thread_belongs(m, t);
 
 	if (old != NULL) {
 		int64_t unread = old->unread;
@@ -569,7 +705,7 @@ model_thread_upsert(struct model *m, const struct thread *t)
 			old->unread = unread;
 		return true;
 	}
-	if (!belongs || (m->account_id == 0 && !m->unread_view))
+	if (!belongs || (m->account_id == 0 && !m->unread_view && !m->waiting_view))
 		return false;
 	m->threads = xrealloc(m->threads, (m->nthreads + 1) * sizeof *m->threads);
 	memmove(m->threads + 1, m->threads, m->nthreads * sizeof *m->threads);
@@ -589,8 +725,8 @@ model_thread_to_top(struct model *m, struct thread *t)
 	struct thread moved = *t;
 	size_t k;
 
-	if (i == 0 || m->archived_view)
-		return;
+	if (i == 0 || m->archived_view || m->waiting_view)
+		return; /* the waiting queue keeps its order: oldest first */
 	memmove(m->threads + 1, m->threads, i * sizeof *m->threads);
 	m->threads[0] = moved;
 	for (k = 0; k < m->nthreads; k++)
@@ -610,6 +746,8 @@ model_event_message(struct model *m, const struct event *ev, bool *post_read)
 	    model_screen(m) <= SCR_COMPOSE;
 	bool mine = msg->author_id == m->me_id;
 
+	if (m->view_as && msg->internal)
+		return; /* the client never sees a team note */
 	if (m->thread.id == ev->thread_id) {
 		model_message_add(m, msg);
 		if (viewing && !mine)
@@ -643,9 +781,9 @@ model_thread_update(struct model *m, const struct thread *t)
 	if (t->has_unread && (model_thread_find(m, t->id) != NULL || m->thread.id == t->id))
 		model_mark_read(m, t->id, t->unread);
 	model_thread_upsert(m, t);
-	/* A thread that left the view (archived, reopened) leaves the list. */
+	/* A thread that left the view (archived, reopened, assigned elsewhere) leaves the list. */
 	for (i = 0; !m->unread_view && i < m->nthreads; i++) {
-		if (m->threads[i].id == t->id && m->threads[i].archived != m->archived_view) {
+		if (m->threads[i].id == t->id && !model_thread_belongs(m, &m->threads[i])) {
 			thread_clear(&m->threads[i]);
 			memmove(m->threads + i, m->threads + i + 1,
 			    (m->nthreads - i - 1) * sizeof *m->threads);
@@ -724,8 +862,15 @@ model_panes(const struct model *m, int cols, struct pane *out)
 		out[0] = (struct pane){ top, 0, cols };
 		return 1;
 	}
-	a = cols / 5 < 28 ? 28 : cols / 5 > 44 ? 44 : cols / 5;
+	/* The accounts pane is as wide as its names (badge and time beside them), within limits. */
 	b = cols * 3 / 10 < 40 ? 40 : cols * 3 / 10 > 60 ? 60 : cols * 3 / 10;
+	a = (int)m->name_cols + 24;
+	if (a > cols * 3 / 10)
+		a = cols * 3 / 10;
+	if (a > cols - b - 62)
+		a = cols - b - 62;
+	if (a < 28)
+		a = 28;
 	out[0] = (struct pane){ SCR_ACCOUNTS, 0, a };
 	out[1] = (struct pane){ mid, a + 1, b };
 	out[2] = (struct pane){ top == SCR_COMPOSE ? SCR_COMPOSE : SCR_THREAD, a + b + 2,
@@ -742,4 +887,84 @@ model_template_name(const struct model *m, int64_t id)
 		if (m->templates[i].id == id)
 			return m->templates[i].name;
 	return NULL;
+}
+
+void
+model_staff_set(struct model *m, struct staff_ref *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < m->nstaff; i++)
+		staff_clear(&m->staff[i]);
+	free(m->staff);
+	m->staff = v;
+	m->nstaff = n;
+	m->dirty |= DIRTY_ALL;
+}
+
+const char *
+model_staff_name(const struct model *m, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; id > 0 && i < m->nstaff; i++)
+		if (m->staff[i].id == id)
+			return m->staff[i].name;
+	return id > 0 && id == m->me_id ? m->me_name : NULL;
+}
+
+int64_t
+model_threads_view(const struct model *m)
+{
+	return (m->unread_view ? 1 : 0) | (m->archived_view ? 2 : 0) | (m->waiting_view ? 4 : 0) |
+	    (int64_t)m->assigned << 3 | (m->view_as ? 32 : 0);
+}
+
+bool
+model_client_view(const struct model *m)
+{
+	return !m->me_staff || m->view_as != 0;
+}
+
+/* Replaces every "{{key}}" in s by value (NULL: left as it is). Caller frees. */
+static char *
+model_replace(const char *s, const char *key, const char *value)
+{
+	struct buf b = BUF_INIT;
+	size_t klen = strlen(key);
+	const char *p;
+	char *out;
+
+	if (value == NULL)
+		return xstrdup(s);
+	while ((p = strstr(s, key)) != NULL) {
+		buf_append(&b, s, (size_t)(p - s));
+		buf_puts(&b, value);
+		s = p + klen;
+	}
+	buf_puts(&b, s);
+	out = xstrdup(buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
+char *
+model_template_render(const char *text, const char *contact, const char *account,
+    const char *firm)
+{
+	char first[256], *a, *b;
+	size_t n;
+
+	/* As the server: the first word of the contact's name. */
+	n = contact ? strcspn(contact, " ") : 0;
+	snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first ? n : sizeof first - 1),
+	    contact ? contact : "");
+	a = model_replace(text ? text : "", "{{contact.first_name}}", contact ? first : NULL);
+	b = model_replace(a, "{{contact.name}}", contact);
+	free(a);
+	a = model_replace(b, "{{account.name}}", account);
+	free(b);
+	b = model_replace(a, "{{firm.name}}", firm);
+	free(a);
+	return b;
 }

@@ -16,14 +16,14 @@
 
 static const struct setting options[] = {
 	{ "mouse", "on|off", "off", NULL,
-	    "Clicks select and open, the wheel scrolls (off leaves the mouse to the terminal)" },
+	    N_("Clicks select and open, the wheel scrolls (off leaves the mouse to the terminal)") },
 	{ "colours", "auto|256|8|off", "auto", NULL,
-	    "Colours: as many as the terminal has, 256, the basic 8, or none (as with NO_COLOR)" },
+	    N_("Colours: as many as the terminal has, 256, the basic 8, or none (as with NO_COLOR)") },
 	{ "wide", "NUMBER", "160", NULL,
-	    "From this many columns on, accounts, threads and thread side by side; 0: never" },
+	    N_("From this many columns on, accounts, threads and thread side by side; 0: never") },
 	{ "events", "auto|websocket|poll", "auto", "FOLIO_EVENTS",
-	    "Live events over the WebSocket, by long polling, or the WebSocket with polling "
-	    "when it cannot connect" },
+	    N_("Live events over the WebSocket, by long polling, or the WebSocket with polling "
+	       "when it cannot connect") },
 };
 #define OPTIONS_N (sizeof options / sizeof options[0])
 #define OPTIONS_SPACE " \t\r\n"
@@ -72,11 +72,11 @@ options_set(const char *name, const char *value, char *err, size_t errlen)
 	int i = options_index(name);
 
 	if (i < 0) {
-		snprintf(err, errlen, "no option \"%s\"", name);
+		snprintf(err, errlen, _("no option \"%s\""), name);
 		return -1;
 	}
 	if (!options_valid((size_t)i, value)) {
-		snprintf(err, errlen, "%s: \"%s\" is not one of %s", name, value,
+		snprintf(err, errlen, _("%s: \"%s\" is not one of %s"), name, value,
 		    options[i].values);
 		return -1;
 	}
@@ -124,7 +124,7 @@ options_line(char *line, char *err, size_t errlen)
 		    w = strtok_r(NULL, OPTIONS_SPACE, &save))
 			words[n++] = w;
 		if (n != 2) {
-			snprintf(err, errlen, "expected \"name = value\"");
+			snprintf(err, errlen, "%s", _("expected \"name = value\""));
 			return -1;
 		}
 		return options_set(words[0], words[1], err, errlen);

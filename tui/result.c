@@ -30,7 +30,7 @@ result_fail(struct model *m, const struct job *j, const char *what)
 
 	if (j->status == 401) {
 		m->session_dead = true;
-		model_set_status(m, ui_now_ms(), "the session has ended: quit and run folio login");
+		model_set_status(m, ui_now_ms(), "%s", _("the session has ended: quit and run folio login"));
 		return;
 	}
 	memset(&r, 0, sizeof r);
@@ -39,7 +39,7 @@ result_fail(struct model *m, const struct job *j, const char *what)
 	if (j->reply)
 		buf_puts(&r.body, j->reply);
 	why = http_reply_reason(&r);
-	model_set_status(m, ui_now_ms(), "%s: %s", what, why);
+	model_set_status(m, ui_now_ms(), "%s: %s", _(what), why);
 	log_warn("%s %s: %s", j->method ? j->method : "", j->path ? j->path : "", why);
 	free(why);
 	http_reply_free(&r);
@@ -67,8 +67,14 @@ result_me(struct model *m, struct job *j, struct json_object *o)
 		free(m->me_name);
 		m->me_name = xstrdup(name);
 	}
+	if (json_get_string(o, "firm_name", &name) == JSON_GET_OK) {
+		free(m->firm_name);
+		m->firm_name = xstrdup(name);
+	}
 	json_get_string(o, "kind", &kind);
 	m->me_staff = kind == NULL || strcmp(kind, "staff") == 0;
+	if (m->me_staff && m->nstaff == 0)
+		action_fetch_staff(m);
 	m->dirty |= DIRTY_ALL;
 }
 
@@ -134,7 +140,7 @@ result_threads(struct model *m, struct job *j, struct json_object *o)
 	const char *next;
 	size_t i, n = 0, len;
 
-	if (j->a != m->account_id || j->b != m->unread_view * 2 + m->archived_view)
+	if (j->a != m->account_id || j->b != model_threads_view(m))
 		return;
 	items = decode_items(o, &next);
 	len = items ? json_object_array_length(items) : 0;
@@ -250,9 +256,9 @@ result_patch(struct model *m, struct job *j, struct json_object *o)
 		return;
 	model_thread_update(m, &t);
 	if (j->kind == JOB_RESEND)
-		model_set_status(m, ui_now_ms(), "the reminder was mailed again");
+		model_set_status(m, ui_now_ms(), "%s", _("the reminder was mailed again"));
 	else if (j->tag != NULL)
-		model_set_status(m, ui_now_ms(), "%s", j->tag);
+		model_set_status(m, ui_now_ms(), "%s", _(j->tag));
 	if (m->thread.id == t.id && m->me_staff)
 		action_fetch_ledger(m);
 	thread_clear(&t);
@@ -266,7 +272,59 @@ result_resend_failed(struct model *m, struct job *j)
 		model_set_status(m, ui_now_ms(),
 		    "nothing to remind: the last message is the client's");
 	else
-		result_fail(m, j, "resend");
+		result_fail(m, j, N_("resend"));
+}
+
+static void
+result_staff(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *items;
+	struct staff_ref *v;
+	const char *next;
+	size_t i, n = 0, len;
+
+	items = decode_items(o, &next);
+	if (items == NULL && json_object_is_type(o, json_type_array))
+		items = o;
+	len = items ? json_object_array_length(items) : 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
+	for (i = 0; i < len; i++)
+		if (decode_staff(json_object_array_get_idx(items, i), &v[n]) == 0)
+			n++;
+	model_staff_set(m, v, n);
+}
+
+/*
+ * The form's account with its contacts: the one a template's {{contact.*}}
+ * names is the server's choice too (portal access first, then the oldest).
+ */
+static void
+result_recipient(struct model *m, struct job *j, struct json_object *o)
+{
+	struct json_object *contacts, *c;
+	const char *name, *best = NULL;
+	int64_t id, best_id = 0;
+	bool portal, best_portal = false;
+	size_t i;
+
+	if (json_get_array(o, "contacts", &contacts) != JSON_GET_OK)
+		contacts = NULL;
+	for (i = 0; contacts && i < json_object_array_length(contacts); i++) {
+		c = json_object_array_get_idx(contacts, i);
+		portal = false;
+		id = 0;
+		json_get_bool(c, "portal_access", &portal);
+		json_get_int(c, "id", &id);
+		if (json_get_string(c, "name", &name) != JSON_GET_OK)
+			continue;
+		if (best == NULL || (portal && !best_portal) ||
+		    (portal == best_portal && id < best_id))
+			best = name, best_id = id, best_portal = portal;
+	}
+	free(m->form_contact);
+	m->form_contact = xstrdup(best ? best : "");
+	m->form_contact_account = j->a;
+	action_form_fill(m);
 }
 
 static void
@@ -288,6 +346,7 @@ result_templates(struct model *m, struct job *j, struct json_object *o)
 	for (i = 0; m->form_template < 0 && i < m->ntemplates; i++)
 		if (strcasecmp(m->templates[i].name, buf_str(&m->form[FORM_TEMPLATE].text)) == 0)
 			m->form_template = m->templates[i].id;
+	action_form_fill(m);
 	m->dirty |= DIRTY_BODY;
 }
 
@@ -327,7 +386,7 @@ result_sent(struct model *m, struct job *j, struct json_object *o)
 		m->queued = store_outbox_count();
 		m->outbox_retry_at = ui_now_ms() + OUTBOX_RETRY_MS;
 		result_echo_queued(m, j->body);
-		model_set_status(m, ui_now_ms(), "offline: %zu queued, will send on reconnect", m->queued);
+		model_set_status(m, ui_now_ms(), _("offline: %zu queued, will send on reconnect"), m->queued);
 		return;
 	}
 	store_outbox_remove(j->tag);
@@ -335,27 +394,27 @@ result_sent(struct model *m, struct job *j, struct json_object *o)
 	if (!result_ok(j)) {
 		/* Refused for good: the text goes back into a draft, never lost. */
 		action_compose_restore(m, j->kind == JOB_SEND ? j->a : 0, j->body);
-		result_fail(m, j, j->kind == JOB_SEND ? "not sent (kept as draft)" :
-		    "chat not created (kept as draft)");
+		result_fail(m, j, j->kind == JOB_SEND ? N_("not sent (kept as draft)") :
+		    N_("chat not created (kept as draft)"));
 		return;
 	}
 	if (j->kind == JOB_SEND && decode_message(o, &msg) == 0) {
 		if (msg.thread_id == m->thread.id)
 			model_message_add(m, &msg);
 		message_clear(&msg);
-		model_set_status(m, ui_now_ms(), "sent");
+		model_set_status(m, ui_now_ms(), "%s", _("sent"));
 	} else if (j->kind == JOB_CREATE && decode_thread(o, &t) == 0) {
-		model_set_status(m, ui_now_ms(), "chat created: %s", t.subject);
 		if (model_screen(m) == SCR_ACCOUNTS || model_screen(m) == SCR_THREADS) {
 			if (model_screen(m) == SCR_ACCOUNTS || m->account_id != t.account_id) {
 				m->account_id = t.account_id;
-				m->unread_view = m->archived_view = false;
+				m->unread_view = m->archived_view = m->waiting_view = false;
 				if (model_screen(m) == SCR_ACCOUNTS)
 					model_push(m, SCR_THREADS);
 			}
 			action_fetch_threads(m);
 			action_open_thread(m, &t);
 		}
+		model_set_status(m, ui_now_ms(), _("chat created: %s"), t.subject);
 		thread_clear(&t);
 	}
 }
@@ -379,7 +438,7 @@ result_event(struct model *m, struct job *j)
 		action_post_read(m);
 	if (j->b) {
 		m->replayed++;
-		model_set_status(m, ui_now_ms(), "resumed: %lld events replayed", (long long)m->replayed);
+		model_set_status(m, ui_now_ms(), _("resumed: %lld events replayed"), (long long)m->replayed);
 	}
 	event_clear(&ev);
 }
@@ -398,10 +457,10 @@ result_stream(struct model *m, struct job *j)
 		action_flush_outbox(m);
 	} else if (j->a == STREAM_RESYNC) {
 		action_refresh(m, true);
-		model_set_status(m, ui_now_ms(), "events were lost: everything fetched again");
+		model_set_status(m, ui_now_ms(), "%s", _("events were lost: everything fetched again"));
 	} else if (j->a == STREAM_UNAUTHORIZED) {
 		m->session_dead = true;
-		model_set_status(m, ui_now_ms(), "the session has ended: quit and run folio login");
+		model_set_status(m, ui_now_ms(), "%s", _("the session has ended: quit and run folio login"));
 	}
 }
 
@@ -412,23 +471,39 @@ static const struct {
 	void (*fail)(struct model *, struct job *);  /* NULL: say why in the status line */
 	const char *what;
 } result_handlers[JOB_KIND_COUNT] = {
-	[JOB_ME] = { result_me, NULL, "who am I" },
-	[JOB_ACCOUNTS] = { result_accounts, NULL, "accounts" },
-	[JOB_ACCOUNT] = { result_account, NULL, "account" },
-	[JOB_THREADS] = { result_threads, NULL, "threads" },
-	[JOB_THREAD] = { result_thread, NULL, "thread" },
-	[JOB_MESSAGES] = { result_messages, NULL, "messages" },
-	[JOB_OLDER] = { result_older, NULL, "older messages" },
-	[JOB_READ] = { result_read, NULL, "read marker" },
-	[JOB_SEND] = { result_sent, NULL, "send" },
-	[JOB_CREATE] = { result_sent, NULL, "new chat" },
-	[JOB_TEMPLATES] = { result_templates, NULL, "templates" },
-	[JOB_INBOX] = { result_inbox, NULL, "Inbox+" },
-	[JOB_NOTE_READ] = { NULL, NULL, "notification" },
-	[JOB_LEDGER] = { result_ledger, NULL, "reminder ledger" },
-	[JOB_RESEND] = { result_patch, result_resend_failed, "resend" },
-	[JOB_PATCH] = { result_patch, NULL, "change" },
+	[JOB_ME] = { result_me, NULL, N_("who am I") },
+	[JOB_ACCOUNTS] = { result_accounts, NULL, N_("accounts") },
+	[JOB_ACCOUNT] = { result_account, NULL, N_("account") },
+	[JOB_THREADS] = { result_threads, NULL, N_("threads") },
+	[JOB_THREAD] = { result_thread, NULL, N_("thread") },
+	[JOB_MESSAGES] = { result_messages, NULL, N_("messages") },
+	[JOB_OLDER] = { result_older, NULL, N_("older messages") },
+	[JOB_READ] = { result_read, NULL, N_("read marker") },
+	[JOB_SEND] = { result_sent, NULL, N_("send") },
+	[JOB_CREATE] = { result_sent, NULL, N_("new chat") },
+	[JOB_TEMPLATES] = { result_templates, NULL, N_("templates") },
+	[JOB_INBOX] = { result_inbox, NULL, N_("Inbox+") },
+	[JOB_NOTE_READ] = { NULL, NULL, N_("notification") },
+	[JOB_LEDGER] = { result_ledger, NULL, N_("reminder ledger") },
+	[JOB_RESEND] = { result_patch, result_resend_failed, N_("resend") },
+	[JOB_PATCH] = { result_patch, NULL, N_("change") },
+	[JOB_STAFF] = { result_staff, NULL, N_("team") },
+	[JOB_RECIPIENT] = { result_recipient, NULL, N_("account") },
 };
+
+/* The answer R waited for (what the screen shows) came: "refreshing" gives way. */
+static void
+result_refreshed(struct model *m, const struct job *j)
+{
+	enum screen_id s = model_screen(m);
+	enum job_kind want = s == SCR_ACCOUNTS ? JOB_ACCOUNTS : s == SCR_THREADS ? JOB_THREADS :
+	    s == SCR_INBOX ? JOB_INBOX : JOB_MESSAGES;
+
+	if (!m->refreshing || j->kind != want || (want == JOB_ACCOUNTS && m->accounts_paging))
+		return;
+	m->refreshing = false;
+	model_set_status(m, ui_now_ms(), "%s", _("up to date"));
+}
 
 /* A request that did not succeed: whatever waited for it stops waiting. */
 static void
@@ -470,6 +545,7 @@ result_apply(struct model *m, struct job *j)
 		o = result_json(j);
 		result_handlers[j->kind].fn(m, j, o);
 		json_object_put(o);
+		result_refreshed(m, j);
 	}
 	job_free(j);
 }

@@ -102,6 +102,29 @@ store_draft_remove(int64_t thread_id)
 	free(path);
 }
 
+size_t
+store_draft_list(int64_t **out)
+{
+	char *dir = config_state_path("drafts", "");
+	struct dirent *de;
+	size_t n = 0;
+	long long id;
+	DIR *d;
+
+	*out = NULL;
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (sscanf(de->d_name, "thread-%lld.json", &id) != 1 || id <= 0)
+				continue;
+			*out = xrealloc(*out, (n + 1) * sizeof **out);
+			(*out)[n++] = (int64_t)id;
+		}
+		closedir(d);
+	}
+	free(dir);
+	return n;
+}
+
 void
 store_draft_clear(struct draft *d)
 {

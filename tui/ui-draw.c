@@ -8,6 +8,7 @@
  */
 #include "folio.h"
 #include "mem.h"
+#include "utf8.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ static const struct view *ui_draw_views[SCR_COUNT] = {
 	[SCR_THREAD] = &view_thread, [SCR_COMPOSE] = &view_compose,
 	[SCR_NEWCHAT] = &view_newchat, [SCR_HELP] = &view_help,
 	[SCR_INBOX] = &view_inbox, [SCR_MENU] = &view_menu, [SCR_REMINDERS] = &view_reminders,
+	[SCR_ASSIGN] = &view_assign,
 };
 
 static FILE *ui_draw_marks;
@@ -39,30 +41,42 @@ ui_draw_title_of(struct model *m, enum screen_id s, char *out, size_t len)
 	struct account *a = model_account_find(m, s == SCR_THREADS ? m->account_id :
 	    m->thread.account_id);
 	size_t unread = model_notes_unread(m);
+	static const char *assigned[] = { "", N_(" · assigned to me"), N_(" · unassigned") };
+	const char *who;
+	char with[160] = "";
 
 	switch (s) {
 	case SCR_ACCOUNTS:
 		if (unread > 0)
-			snprintf(out, len, "Accounts (%zu) | Inbox+ %zu new", m->nshown, unread);
+			snprintf(out, len, _("Accounts (%zu) | Inbox+ %zu new"), m->nshown, unread);
 		else
-			snprintf(out, len, "Accounts (%zu)", m->nshown);
+			snprintf(out, len, _("Accounts (%zu)"), m->nshown);
 		break;
 	case SCR_THREADS:
-		snprintf(out, len, "%s | %s threads", m->unread_view ? "Unread" : a ? a->name : "?",
-		    m->archived_view ? "archived" : "open");
+		if (m->waiting_view)
+			snprintf(out, len, _("Waiting on us (%zu), oldest first%s"), m->nthreads,
+			    *assigned[m->assigned] ? _(assigned[m->assigned]) : "");
+		else
+			snprintf(out, len, "%s | %s%s", m->unread_view ? _("Unread") : a ? a->name : "?",
+			    m->archived_view ? _("archived threads") : _("open threads"),
+			    *assigned[m->assigned] ? _(assigned[m->assigned]) : "");
 		break;
 	case SCR_INBOX:
-		snprintf(out, len, "Inbox+ (%zu new)", unread);
+		snprintf(out, len, _("Inbox+ (%zu new)"), unread);
 		break;
 	case SCR_HELP:
-		snprintf(out, len, "Help");
+		snprintf(out, len, "%s", _("Help"));
 		break;
 	case SCR_NEWCHAT:
-		snprintf(out, len, "New chat");
+		snprintf(out, len, "%s", _("New chat"));
 		break;
 	default:
-		snprintf(out, len, "%s | %s%s", a ? a->name : "?", m->thread.subject ?
-		    m->thread.subject : "", m->thread.archived ? " [archived]" : "");
+		if (m->me_staff && !m->view_as && m->thread.assignee_id &&
+		    (who = model_staff_name(m, m->thread.assignee_id)) != NULL)
+			snprintf(with, sizeof with, _(" · assigned to %s"), who);
+		snprintf(out, len, "%s | %s%s%s%s", a ? a->name : "?", m->thread.subject ?
+		    m->thread.subject : "", with, m->thread.archived ? _(" [archived]") : "",
+		    model_has_draft(m, m->thread.id) && s == SCR_THREAD ? _(" [draft]") : "");
 		break;
 	}
 }
@@ -71,15 +85,19 @@ static void
 ui_draw_title(struct model *m, const struct pane *p, int n)
 {
 	char title[512];
-	int i;
+	/* Viewing as a client: a banner no one can mistake, in the error colour. */
+	const char *lead = m->view_as ? _(" CLIENT VIEW, read-only | ") : " Folio | ";
+	int i, lw = (int)utf8_width(lead, strlen(lead));
 
 	move(0, 0);
-	attrset((attr_t)ui_style(UI_TITLE));
+	attrset((attr_t)ui_style(m->view_as ? UI_ERROR : UI_TITLE));
+	if (m->view_as)
+		attron(A_REVERSE | A_BOLD);
 	for (i = 0; i < n; i++) {
 		ui_draw_title_of(m, p[i].screen, title, sizeof title);
 		if (i == 0) {
-			addstr(" Folio | ");
-			ui_put_pad(title, p[0].cols - 9);
+			addstr(lead);
+			ui_put_pad(title, p[0].cols - lw);
 		} else {
 			addstr(" ");
 			ui_put_pad(title, p[i].cols);
@@ -92,22 +110,27 @@ ui_draw_title(struct model *m, const struct pane *p, int n)
 static void
 ui_draw_status(struct model *m)
 {
-	static const char *states[] = { "events off", "connecting", "live", "offline, retrying",
-		"resyncing", "logged out" };
-	char left[128], *p = left;
+	static const char *states[] = { N_("events off"), N_("connecting"), N_("live"),
+		N_("offline, retrying"), N_("resyncing"), N_("logged out") };
+	char left[160], *p = left;
+	const char *status = m->status;
 	int used;
 
-	p += snprintf(left, sizeof left, "[%s%s]", m->session_dead ? "logged out" :
-	    states[m->stream], m->polling && m->stream == STREAM_UP ? ", polling" : "");
+	p += snprintf(left, sizeof left, "[%s%s]", m->session_dead ? _("logged out") :
+	    _(states[m->stream]), m->polling && m->stream == STREAM_UP ? _(", polling") : "");
 	if (m->queued > 0)
-		snprintf(p, sizeof left - (size_t)(p - left), " [%zu queued]", m->queued);
+		snprintf(p, sizeof left - (size_t)(p - left), _(" [%zu queued]"), m->queued);
+	if (!(m->status[0] && ui_now_ms() - m->status_ms < UI_STATUS_SHOW_MS) && m->notice)
+		status = m->notice; /* FOLIO_NOTICE stands until the first key */
+	else if (!(m->status[0] && ui_now_ms() - m->status_ms < UI_STATUS_SHOW_MS))
+		status = "";
 	move(LINES - 2, 0);
 	attrset((attr_t)ui_style(m->stream == STREAM_UP ? UI_DIM : UI_ERROR));
 	used = ui_put(left, strlen(left), COLS);
 	attrset(A_NORMAL);
-	if (m->status[0] && ui_now_ms() - m->status_ms < UI_STATUS_SHOW_MS && used + 2 < COLS) {
+	if (*status && used + 2 < COLS) {
 		addstr("  ");
-		used += 2 + ui_put(m->status, strlen(m->status), COLS - used - 2);
+		used += 2 + ui_put(status, strlen(status), COLS - used - 2);
 	}
 	clrtoeol();
 }
@@ -142,6 +165,26 @@ ui_draw_key_for(const char *mode, const char *action)
 	return found >= 0 ? keymap_key_name(found) : NULL;
 }
 
+/*
+ * Keys not offered: to a client contact, notes, the thread's actions and the
+ * firm's queues; while viewing as a client, anything that writes.
+ */
+static bool
+ui_draw_hidden(struct model *m, const char *action)
+{
+	static const char *const staff_only[] = { "note", "actions", "ledger", "waiting-view",
+		"assigned-filter", "view-as", NULL };
+	static const char *const writes[] = { "reply", "note", "edit-reply", "mark-unread",
+		"actions", "new-chat", "waiting-view", "assigned-filter", "view-as", NULL };
+	const char *const *list = m->view_as ? writes : !m->me_staff ? staff_only : NULL;
+	size_t i;
+
+	for (i = 0; list && list[i]; i++)
+		if (strcmp(list[i], action) == 0)
+			return true;
+	return false;
+}
+
 static void
 ui_draw_hints(struct model *m)
 {
@@ -152,24 +195,29 @@ ui_draw_hints(struct model *m)
 	} hints[] = {
 		{ "accounts",
 		    { "open", "filter", "unread-view", "inbox", "new-chat", "help", "back" },
-		    { "open", "filter", "unread", "inbox", "new chat", "help", "quit" } },
-		{ "filter", { "filter-accept", "filter-cancel" }, { "done", "clear" } },
-		{ "threads", { "open", "archived", "new-chat", "help", "back" },
-		    { "open", "archived", "new chat", "help", "back" } },
+		    { N_("open"), N_("filter"), N_("unread"), N_("inbox"), N_("new chat"), N_("help"),
+			N_("quit") } },
+		{ "filter", { "filter-accept", "filter-cancel" }, { N_("done"), N_("clear") } },
+		{ "threads", { "open", "archived", "assigned-filter", "waiting-view", "new-chat", "help",
+		    "back" },
+		    { N_("open"), N_("archived"), N_("assignee"), N_("waiting"), N_("new chat"),
+			N_("help"), N_("back") } },
 		{ "thread",
 		    { "reply", "note", "edit-reply", "mark-unread", "actions", "help", "back" },
-		    { "reply", "note", "$EDITOR", "unread", "actions", "help", "back" } },
-		{ "inbox", { "open", "help", "back" }, { "open thread", "help", "back" } },
-		{ "menu", { "pick", "back" }, { "do it", "close" } },
+		    { N_("reply"), N_("note"), N_("$EDITOR"), N_("unread"), N_("actions"), N_("help"),
+			N_("back") } },
+		{ "inbox", { "open", "help", "back" }, { N_("open thread"), N_("help"), N_("back") } },
+		{ "menu", { "pick", "back" }, { N_("do it"), N_("close") } },
+		{ "assign", { "assign-pick", "back" }, { N_("assign"), N_("close") } },
 		{ "reminders", { "next-field", "toggle", "save", "back" },
-		    { "next field", "on/off", "save", "cancel" } },
+		    { N_("next field"), N_("on/off"), N_("save"), N_("cancel") } },
 		{ "compose", { "send", "leave", "toggle-internal", "editor", "help" },
-		    { "send", "leave", "note/reply", "$EDITOR", "help" } },
+		    { N_("send"), N_("leave"), N_("note/reply"), N_("$EDITOR"), N_("help") } },
 		{ "newchat", { "next-field", "send", "leave", "help" },
-		    { "next field", "create", "leave", "help" } },
+		    { N_("next field"), N_("create"), N_("leave"), N_("help") } },
 		{ "ask", { "ask-send", "ask-keep", "ask-discard", "ask-cancel" },
-		    { "send", "keep draft", "discard", "go on writing" } },
-		{ "help", { "back" }, { "back" } },
+		    { N_("send"), N_("keep draft"), N_("discard"), N_("go on writing") } },
+		{ "help", { "back" }, { N_("back") } },
 	};
 	const char *mode = ui_draw_mode(m), *key;
 	struct buf b = BUF_INIT;
@@ -179,11 +227,12 @@ ui_draw_hints(struct model *m)
 		if (strcmp(hints[i].mode, mode) != 0)
 			continue;
 		if (strcmp(mode, "ask") == 0)
-			buf_puts(&b, "Unsent text: ");
+			buf_puts(&b, _("Unsent text: "));
 		for (k = 0; k < 8 && hints[i].actions[k]; k++)
-			if ((key = ui_draw_key_for(mode, hints[i].actions[k])) != NULL)
+			if (!ui_draw_hidden(m, hints[i].actions[k]) &&
+			    (key = ui_draw_key_for(mode, hints[i].actions[k])) != NULL)
 				buf_printf(&b, "%s%s:%s", b.len && strcmp(mode, "ask") ? "  " :
-				    k ? "  " : "", key, hints[i].labels[k]);
+				    k ? "  " : "", key, _(hints[i].labels[k]));
 	}
 	move(LINES - 1, 0);
 	attrset((attr_t)ui_style(strcmp(mode, "ask") == 0 ? UI_ERROR : UI_DIM));
@@ -243,11 +292,11 @@ ui_draw_has(struct model *m, enum screen_id s, int top, int cols)
 {
 	const char *why = NULL;
 
-	if (s == SCR_THREADS && m->account_id == 0 && !m->unread_view)
-		why = "Enter on an account shows its threads here.";
+	if (s == SCR_THREADS && m->account_id == 0 && !m->unread_view && !m->waiting_view)
+		why = _("Enter on an account shows its threads here.");
 	if ((s == SCR_THREAD || s == SCR_COMPOSE) && (m->thread.id == 0 ||
 	    (model_screen(m) == SCR_THREADS && m->thread.account_id != m->account_id)))
-		why = "Enter on a thread shows it here.";
+		why = _("Enter on a thread shows it here.");
 	if (why == NULL)
 		return true;
 	ui_move(top + 1, 2);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define DRAFT_DEBOUNCE_MS 300
+#define LEDGER_POLL_MS 2000
 #define KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define KEY_PASTE_FINISH (KEY_MAX + 2)
 
@@ -190,10 +191,69 @@ ui_put_pad(const char *s, int cols)
 }
 
 void
+ui_put_right(const char *s, int cols)
+{
+	int w = (int)utf8_width(s, strlen(s));
+
+	while (w++ < cols)
+		addch(' ');
+	ui_put(s, strlen(s), cols);
+}
+
+/* s clipped to cols columns at a word's end, with "…" when something was left out. */
+static void
+ui_clip_words(char *out, size_t outlen, const char *s, int cols)
+{
+	size_t fit, cut;
+
+	if ((int)utf8_width(s, strlen(s)) <= cols) {
+		snprintf(out, outlen, "%s", s);
+		return;
+	}
+	fit = utf8_fit(s, strlen(s), cols > 1 ? (size_t)cols - 1 : 0);
+	for (cut = fit; cut > 0 && s[cut] != ' '; cut--)
+		;
+	if (cut == 0)
+		cut = fit; /* one long word: cut it after all */
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ','))
+		cut--;
+	snprintf(out, outlen, "%.*s\xe2\x80\xa6", (int)cut, s);
+}
+
+void
+ui_join_fit(char *out, size_t outlen, const char *const *parts, size_t n, int cols)
+{
+	static const char sep[] = " \xc2\xb7 ";
+	struct buf b = BUF_INIT;
+	size_t i, w = 0, pw;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (parts[i] == NULL || *parts[i] == '\0')
+			continue;
+		pw = utf8_width(parts[i], strlen(parts[i])) + (b.len ? 3 : 0);
+		if ((int)(w + pw) > cols) {
+			if (b.len == 0) {
+				ui_clip_words(out, outlen, parts[i], cols);
+				buf_free(&b);
+				return;
+			}
+			if ((int)w + 2 <= cols)
+				buf_puts(&b, " \xe2\x80\xa6"); /* more that did not fit */
+			break;
+		}
+		if (b.len)
+			buf_puts(&b, sep);
+		buf_puts(&b, parts[i]);
+		w += pw;
+	}
+	snprintf(out, outlen, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+void
 ui_when(const char *t, char *out, size_t outlen)
 {
-	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
-		"Sep", "Oct", "Nov", "Dec" };
 	struct tm tm, now;
 	time_t when, tnow = time(NULL);
 
@@ -206,11 +266,17 @@ ui_when(const char *t, char *out, size_t outlen)
 	localtime_r(&when, &tm);
 	localtime_r(&tnow, &now);
 	if (tm.tm_year == now.tm_year && tm.tm_yday == now.tm_yday)
-		snprintf(out, outlen, "%02d:%02d", tm.tm_hour, tm.tm_min);
+		/* xgettext:no-c-format */
+		/* TRANSLATORS: strftime(3): a time today, 24-hour ("14:05") */
+		i18n_strftime(out, outlen, _("%H:%M"), &tm);
 	else if (tm.tm_year == now.tm_year)
-		snprintf(out, outlen, "%s %2d", months[tm.tm_mon], tm.tm_mday);
+		/* xgettext:no-c-format */
+		/* TRANSLATORS: strftime(3): a day this year ("Tue Dec 9"; German "Di., 9. Dez.") */
+		i18n_strftime(out, outlen, _("%a %b %-d"), &tm);
 	else
-		snprintf(out, outlen, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		/* xgettext:no-c-format */
+		/* TRANSLATORS: strftime(3): a day of another year ("2025-12-09") */
+		i18n_strftime(out, outlen, _("%Y-%m-%d"), &tm);
 }
 
 /* A key that is text on its own, as UTF-8; false for keys that are not. */
@@ -264,6 +330,10 @@ ui_key(struct model *m, int r, wint_t wc)
 			buf_append(&ui_paste, text, n);
 		return;
 	}
+	if (m->notice != NULL) {
+		m->notice = NULL;
+		m->dirty |= DIRTY_STATUS;
+	}
 	if (key == 3) { /* C-c: quit from anywhere; drafts are saved on the way out */
 		m->quit = true;
 		return;
@@ -302,6 +372,15 @@ ui_timers(struct model *m)
 	} else if (m->outbox_retry_at && (next < 0 || m->outbox_retry_at < next)) {
 		next = m->outbox_retry_at;
 	}
+	if (!model_ledger_pending(m)) {
+		m->ledger_poll_at = 0;
+	} else if (m->ledger_poll_at == 0 || now >= m->ledger_poll_at) {
+		if (m->ledger_poll_at != 0)
+			action_fetch_ledger(m);
+		m->ledger_poll_at = now + LEDGER_POLL_MS;
+	}
+	if (m->ledger_poll_at && (next < 0 || m->ledger_poll_at < next))
+		next = m->ledger_poll_at;
 	if (m->status[0] && now - m->status_ms < UI_STATUS_SHOW_MS) {
 		if (next < 0 || m->status_ms + UI_STATUS_SHOW_MS < next)
 			next = m->status_ms + UI_STATUS_SHOW_MS;
@@ -443,14 +522,17 @@ ui_main(const struct session *s)
 		model_set_status(m, ui_now_ms(), "%s", ui_home_path(err));
 	free(cfg);
 	m->wide = (int)options_number("wide");
+	if ((m->notice = getenv("FOLIO_NOTICE")) != NULL && *m->notice == '\0')
+		m->notice = NULL;
 	net_start(s->server, s->token);
 	net_submit(job_create(JOB_ME, "GET", "/api/v1/me", NULL));
+	action_drafts_reload(m);
 	action_fetch_accounts(m);
 	action_fetch_inbox(m); /* the title counts what is new there */
 	action_flush_outbox(m);
 	rc = events_start(s->server, s->token, 0, options_events_mode());
 	if (rc != 0)
-		model_set_status(m, ui_now_ms(), "cannot use server address %s for events", s->server);
+		model_set_status(m, ui_now_ms(), _("cannot use server address %s for events"), s->server);
 	ui_draw_bench(getenv("FOLIO_BENCH_MARKS"));
 	ui_curses_start();
 	ui_loop(m);

@@ -57,11 +57,11 @@ view_compose_draw(struct model *m, int top, int rows, int cols)
 	if (bar > top)
 		view_thread_draw_messages(m, top, bar - top, cols);
 	if (m->asking)
-		snprintf(label, sizeof label, " Unsent text: s send, k keep draft, d discard, c go on ");
+		snprintf(label, sizeof label, " %s ", _("Unsent text: s send, k keep draft, d discard, c go on"));
 	else if (m->internal)
-		snprintf(label, sizeof label, " INTERNAL NOTE (team only) | C-d send, Esc leave ");
+		snprintf(label, sizeof label, " %s ", _("INTERNAL NOTE (team only) | C-d send, Esc leave"));
 	else
-		snprintf(label, sizeof label, " Reply (the client sees this) | C-d send, Esc leave ");
+		snprintf(label, sizeof label, " %s ", _("Reply (the client sees this) | C-d send, Esc leave"));
 	ui_move(bar, 0);
 	attrset((attr_t)ui_style(m->asking ? UI_ERROR : m->internal ? UI_INTERNAL : UI_TITLE));
 	if (m->internal || m->asking)

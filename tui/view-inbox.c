@@ -17,16 +17,16 @@ view_inbox_what(const char *type)
 	static const struct {
 		const char *type, *what;
 	} words[] = {
-		{ "message", "wrote" }, { "thread", "started a chat" },
-		{ "document", "uploaded a document" }, { "task", "changed a task" },
-		{ "mention", "mentioned you" }, { "assignment", "assigned you" },
-		{ "reminder", "reminder sent" },
+		{ "message", N_("wrote") }, { "thread", N_("started a chat") },
+		{ "document", N_("uploaded a document") }, { "task", N_("changed a task") },
+		{ "mention", N_("mentioned you") }, { "assignment", N_("assigned you") },
+		{ "reminder", N_("reminder sent") },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(words[i].type, type) == 0)
-			return words[i].what;
+			return _(words[i].what);
 	return type;
 }
 
@@ -34,7 +34,7 @@ static void
 view_inbox_row(const struct notification *n, int y, int cols, bool selected)
 {
 	char when[32], line[512];
-	const char *subject = n->subject && *n->subject ? n->subject : "(no subject)";
+	const char *subject = n->subject && *n->subject ? n->subject : _("(no subject)");
 	int used;
 
 	ui_when(n->bumped_at, when, sizeof when);
@@ -64,7 +64,7 @@ view_inbox_draw(struct model *m, int top, int rows, int cols)
 
 	if (m->nnotes == 0) {
 		ui_move(top + 1, 2);
-		addstr(m->notes_loading ? "Loading Inbox+..." : "Nothing in Inbox+.");
+		addstr(m->notes_loading ? _("Loading Inbox+...") : _("Nothing in Inbox+."));
 		return;
 	}
 	model_move(&m->note_pos, m->nnotes, 0, (size_t)(rows / 2));

@@ -5,6 +5,7 @@
  * the reminders are in now). The thread stays visible underneath.
  */
 #include "folio.h"
+#include "utf8.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ view_menu_draw(struct model *m, int top, int rows, int cols)
 	view_thread.draw(m, top, rows, cols);
 	if (w < 20 || rows < (int)n + 3)
 		return;
-	view_menu_box(y, x, (int)n + 2, w, "Thread actions");
+	view_menu_box(y, x, (int)n + 2, w, _("Thread actions"));
 	view_menu_y = y + 1 - top;
 	view_menu_x = x;
 	view_menu_w = w;
@@ -65,7 +66,7 @@ view_menu_draw(struct model *m, int top, int rows, int cols)
 		ui_move(y + 1 + (int)i, x + 1);
 		attrset((attr_t)ui_style(i == m->menu_pos.sel ? UI_SELECTED : UI_TITLE));
 		printw(" %-3s", key ? key : "");
-		ui_put_pad(label, w - 6);
+		ui_put_pad(_(label), w - 6);
 		attrset(A_NORMAL);
 	}
 }
@@ -90,14 +91,16 @@ view_menu_field(struct model *m, int f, int y, int x, const char *label, const c
 
 	ui_move(y, x);
 	attrset((attr_t)(focus ? (int)A_BOLD : ui_style(UI_TITLE)));
-	printw("%c %-9s", focus ? '>' : ' ', label);
+	addstr(focus ? "> " : "  ");
+	ui_put_pad(label, 9);
 	attrset((attr_t)ui_style(UI_FIELD));
 	if (f == REM_ON)
 		printw("[%s]", *s ? "x" : " ");
 	else
 		printw("%-4s", s);
 	attrset((attr_t)ui_style(UI_TITLE));
-	printw(" %s", after);
+	addch(' ');
+	ui_put(after, strlen(after), 40);
 	attrset(A_NORMAL);
 	if (focus)
 		ui_cursor_at(y, x + 11 + (f == REM_ON ? 1 : (int)strlen(s)));
@@ -112,24 +115,57 @@ view_reminders_draw(struct model *m, int top, int rows, int cols)
 	view_thread.draw(m, top, rows, cols);
 	if (w < 30 || rows < 9)
 		return;
-	view_menu_box(y, x, 8, w, "Reminders");
-	view_menu_field(m, REM_ON, y + 1, x + 2, "Switch", edit_empty(&m->rem[REM_ON]) ?
-	    "off (Space switches)" : "on (Space switches)");
-	view_menu_field(m, REM_DAYS, y + 2, x + 2, "Every", "days without an answer");
-	view_menu_field(m, REM_COUNT, y + 3, x + 2, "At most", "mails");
+	view_menu_box(y, x, 8, w, _("Reminders"));
+	view_menu_field(m, REM_ON, y + 1, x + 2, _("Switch"), edit_empty(&m->rem[REM_ON]) ?
+	    _("off (Space switches)") : _("on (Space switches)"));
+	view_menu_field(m, REM_DAYS, y + 2, x + 2, _("Every"), _("days without an answer"));
+	view_menu_field(m, REM_COUNT, y + 3, x + 2, _("At most"), _("mails"));
 	ui_move(y + 5, x + 4);
 	attrset((attr_t)(m->rem_field == REM_SAVE ? ui_style(UI_SELECTED) : ui_style(UI_TITLE)));
-	addstr("[ Save ]");
+	printw("[ %s ]", _("Save"));
 	attrset((attr_t)ui_style(UI_TITLE));
 	addstr("  ");
 	attrset((attr_t)(m->rem_field == REM_CANCEL ? ui_style(UI_SELECTED) : ui_style(UI_TITLE)));
-	addstr("[ Cancel ]");
-	view_thread_reminders(&m->thread, now, sizeof now);
+	printw("[ %s ]", _("Cancel"));
+	view_thread_reminders(&m->thread, false, now, sizeof now);
+	if ((int)utf8_width(now, strlen(now)) > w - 4)
+		view_thread_reminders(&m->thread, true, now, sizeof now);
 	ui_move(y + 6, x + 2);
 	attrset((attr_t)ui_style(UI_TITLE));
 	ui_put(now, strlen(now), w - 4);
 	attrset(A_NORMAL);
 }
 
+/* The assign pop-up: me, nobody, then the team; a mark on whoever has the thread now. */
+static void
+view_assign_draw(struct model *m, int top, int rows, int cols)
+{
+	size_t i, n = action_assign_count(m), shown;
+	int w = cols - 4 < 52 ? cols - 4 : 52, x = (cols - w) / 2, y = top + 1;
+	const char *name;
+	char label[256];
+	int64_t id;
+
+	view_thread.draw(m, top, rows, cols);
+	shown = rows - 3 < (int)n ? (size_t)(rows > 3 ? rows - 3 : 0) : n;
+	if (w < 20 || shown == 0)
+		return;
+	model_move(&m->assign_pos, n, 0, shown);
+	view_menu_box(y, x, (int)shown + 2, w, _("Assign to"));
+	for (i = m->assign_pos.top; i < n && i < m->assign_pos.top + shown; i++) {
+		name = action_assign_item(m, i, &id);
+		if (i == 0)
+			snprintf(label, sizeof label, _("me (%s)"), name);
+		else
+			snprintf(label, sizeof label, "%s", name ? name : _("nobody (unassigned)"));
+		ui_move(y + 1 + (int)(i - m->assign_pos.top), x + 1);
+		attrset((attr_t)ui_style(i == m->assign_pos.sel ? UI_SELECTED : UI_TITLE));
+		addstr(id == m->thread.assignee_id && (id != 0 || i == 1) ? " * " : "   ");
+		ui_put_pad(label, w - 5);
+		attrset(A_NORMAL);
+	}
+}
+
 const struct view view_menu = { "menu", view_menu_draw, NULL };
+const struct view view_assign = { "assign", view_assign_draw, NULL };
 const struct view view_reminders = { "reminders", view_reminders_draw, NULL };

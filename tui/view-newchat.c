@@ -16,8 +16,9 @@
 #define LABEL_COLS 15
 
 static const char *view_newchat_labels[FORM_FIELDS] = {
-	[FORM_TO] = "To", [FORM_TEMPLATE] = "Template", [FORM_SUBJECT] = "Subject",
-	[FORM_BODY] = "Message", [FORM_REMIND] = "Reminders", [FORM_TASKS] = "Client tasks",
+	[FORM_TO] = N_("To"), [FORM_TEMPLATE] = N_("Template"), [FORM_SUBJECT] = N_("Subject"),
+	[FORM_BODY] = N_("Message"), [FORM_REMIND] = N_("Reminders"),
+	[FORM_TASKS] = N_("Client tasks"),
 };
 
 static const char *
@@ -42,9 +43,9 @@ view_newchat_choices(struct model *m, int field, char *out, size_t outlen)
 		n += (size_t)snprintf(out + n, outlen - n, "%s%s", count++ ? ", " : "", name);
 	}
 	if (field == FORM_TEMPLATE && total == 0)
-		snprintf(out, outlen, "(no templates)");
+		snprintf(out, outlen, "%s", _("(no templates)"));
 	else if (field >= FORM_REMIND && field <= FORM_REMIND_COUNT)
-		snprintf(out, outlen, "Space switches; days 1-365, mails 1-100 (default %d and %d)",
+		snprintf(out, outlen, _("Space switches; days 1-365, mails 1-100 (default %d and %d)"),
 		    REMIND_DAYS_DEFAULT, REMIND_COUNT_DEFAULT);
 }
 
@@ -90,6 +91,17 @@ view_newchat_number(struct model *m, int f, int y, int x)
 	return x + 3;
 }
 
+/* Draws before, then s padded to at least pad columns; returns the columns used. */
+static int
+view_newchat_words(const char *before, const char *s, int pad)
+{
+	int w = (int)utf8_width(s, strlen(s));
+
+	addstr(before);
+	ui_put_pad(s, w > pad ? w : pad);
+	return (int)strlen(before) + (w > pad ? w : pad);
+}
+
 /* "[x] on   every [3  ] days, at most [1  ] mails" */
 static void
 view_newchat_remind(struct model *m, int y)
@@ -101,15 +113,18 @@ view_newchat_remind(struct model *m, int y)
 	attrset((attr_t)ui_style(UI_FIELD));
 	printw("[%s]", on ? "x" : " ");
 	attrset(A_NORMAL);
-	printw(" %-4s every ", on ? "on" : "off");
 	if (m->form_field == FORM_REMIND && !m->asking)
 		ui_cursor_at(y, x + 1);
-	x = view_newchat_number(m, FORM_REMIND_DAYS, y, x + 15);
+	x += 3 + view_newchat_words(" ", on ? _("on") : _("off"), 4);
+	x += view_newchat_words(" ", _("every"), 0);
+	x += view_newchat_words(" ", "", 0);
+	x = view_newchat_number(m, FORM_REMIND_DAYS, y, x);
 	ui_move(y, x);
-	addstr(" days, at most ");
-	x = view_newchat_number(m, FORM_REMIND_COUNT, y, x + 15);
+	x += view_newchat_words(" ", _("days, at most"), 0);
+	x += view_newchat_words(" ", "", 0);
+	x = view_newchat_number(m, FORM_REMIND_COUNT, y, x);
 	ui_move(y, x);
-	addstr(" mails");
+	view_newchat_words(" ", _("mails"), 0);
 }
 
 static int
@@ -122,7 +137,8 @@ view_newchat_field(struct model *m, int f, int y, int rows, int cols)
 
 	ui_move(y, 0);
 	attrset((attr_t)(focus ? (int)A_BOLD : ui_style(UI_DIM)));
-	printw("%c %-*s", focus ? '>' : ' ', LABEL_COLS - 2, view_newchat_labels[f]);
+	addstr(focus ? "> " : "  ");
+	ui_put_pad(_(view_newchat_labels[f]), LABEL_COLS - 2);
 	attrset(A_NORMAL);
 	if (f == FORM_REMIND) {
 		view_newchat_remind(m, y);
@@ -147,27 +163,33 @@ view_newchat_field(struct model *m, int f, int y, int rows, int cols)
 static void
 view_newchat_draw(struct model *m, int top, int rows, int cols)
 {
-	int y = top, f, body_rows = rows - 12;
+	int y = top, f, body_rows = rows - 12, used;
+	char button[64];
+	const char *ask;
 
 	if (body_rows < 2)
 		body_rows = 2;
 	for (f = 0; f < FORM_CREATE && y < top + rows; f++)
-		if (f != FORM_REMIND_DAYS && f != FORM_REMIND_COUNT) /* on the Reminders row */
+		if (f != FORM_REMIND_DAYS && f != FORM_REMIND_COUNT && /* on the Reminders row */
+		    (m->me_staff || (f != FORM_TEMPLATE && f != FORM_REMIND))) /* the firm's */
 			y += view_newchat_field(m, f, y, body_rows, cols);
 	if (y >= top + rows)
 		y = top + rows - 1;
 	ui_move(y, LABEL_COLS);
 	attrset((attr_t)(m->form_field == FORM_CREATE ? ui_style(UI_SELECTED) : (int)A_BOLD));
-	addstr("[ Create chat ]");
+	snprintf(button, sizeof button, "[ %s ]", _("Create chat"));
+	used = ui_put(button, strlen(button), cols - LABEL_COLS);
 	attrset(A_NORMAL);
 	addstr("  ");
 	attrset((attr_t)(m->form_field == FORM_BACK ? ui_style(UI_SELECTED) : (int)A_BOLD));
-	addstr("[ Back ]");
+	snprintf(button, sizeof button, "[ %s ]", _("Back"));
+	used += 2 + ui_put(button, strlen(button), cols - LABEL_COLS - used - 2);
 	attrset(A_NORMAL);
 	if (m->asking) {
-		ui_move(y, LABEL_COLS + 27);
 		attrset((attr_t)ui_style(UI_ERROR));
-		ui_put(" Unsent: s create, k keep, d discard, c go on", 46, cols - LABEL_COLS - 27);
+		addch(' ');
+		ask = _(" Unsent: s create, k keep, d discard, c go on");
+		ui_put(ask, strlen(ask), cols - LABEL_COLS - used - 1);
 		attrset(A_NORMAL);
 	}
 }

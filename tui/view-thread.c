@@ -10,6 +10,7 @@
  */
 #include "folio.h"
 #include "mem.h"
+#include "utf8.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -60,15 +61,16 @@ view_thread_text(struct tlines *t, const char *text, int kind, bool internal, bo
 static void
 view_thread_message(struct model *m, struct tlines *t, const struct message *msg, size_t cols)
 {
-	static const char *states[] = { "", "  (sending...)", "  (queued: will send on reconnect)" };
+	static const char *states[] = { "", N_("(sending...)"), N_("(queued: will send on reconnect)") };
 	struct md_doc d = { 0 };
 	bool mine = msg->author_id == m->me_id;
-	char when[32], *head;
+	char when[64], *head;
 	size_t i, width = msg->internal ? cols - 2 : cols;
 
 	ui_when(msg->created_at, when, sizeof when);
-	head = xasprintf("%s%s%s  %s%s", msg->internal ? "INTERNAL NOTE · " : "", msg->author_name,
-	    strcmp(msg->author_kind, "contact") == 0 ? " (client)" : "", when, states[msg->state]);
+	head = xasprintf("%s%s%s  %s%s%s", msg->internal ? _("INTERNAL NOTE · ") : "",
+	    msg->author_name, strcmp(msg->author_kind, "contact") == 0 ? _(" (client)") : "", when,
+	    msg->state ? "  " : "", msg->state ? _(states[msg->state]) : "");
 	view_thread_text(t, head, LINE_HEADER, msg->internal, mine);
 	free(head);
 	md_render(&d, msg->body, width > 10 ? width : 10);
@@ -78,7 +80,7 @@ view_thread_message(struct model *m, struct tlines *t, const struct message *msg
 		view_thread_add(t, &d.lines[i], LINE_TEXT, msg->internal, mine);
 	free(d.lines); /* the lines now belong to t */
 	for (i = 0; i < msg->nfailures; i++) {
-		head = xasprintf("\xe2\x9c\x97 mail not delivered to %s", msg->failures[i]);
+		head = xasprintf(_("\xe2\x9c\x97 mail not delivered to %s"), msg->failures[i]);
 		view_thread_text(t, head, LINE_FAILED, false, mine);
 		free(head);
 	}
@@ -93,8 +95,8 @@ view_thread_layout(struct model *m, struct tlines *t, size_t cols)
 	memset(t, 0, sizeof *t);
 	t->divider = SIZE_MAX;
 	if (m->has_older)
-		view_thread_text(t, m->loading_older ? "Loading older messages..." :
-		    "(older messages: scroll up)", LINE_GAP, false, false);
+		view_thread_text(t, m->loading_older ? _("Loading older messages...") :
+		    _("(older messages: scroll up)"), LINE_GAP, false, false);
 	for (i = 0; i < m->nmsgs; i++) {
 		if (m->first_unread != 0 && m->msgs[i].id == m->first_unread) {
 			t->divider = t->n;
@@ -148,7 +150,7 @@ view_thread_line(const struct tline *l, int y, int cols)
 		attrset((attr_t)ui_style(UI_DIVIDER));
 		hline('-', cols);
 		ui_move(y, 2);
-		addstr(" new ");
+		printw(" %s ", _("new"));
 		attrset(A_NORMAL);
 		return;
 	}
@@ -187,7 +189,7 @@ view_thread_draw_messages(struct model *m, int top, int rows, int cols)
 
 	if (m->msgs_loading && m->nmsgs == 0) {
 		ui_move(top + 1, 2);
-		addstr("Loading messages...");
+		addstr(_("Loading messages..."));
 		return;
 	}
 	view_thread_layout(m, &t, (size_t)cols);
@@ -214,32 +216,40 @@ static const char *
 view_thread_ended(const char *by)
 {
 	if (strcmp(by, "max_count") == 0)
-		return "all sent";
+		return _("all sent");
 	if (strcmp(by, "client_replied") == 0)
-		return "the client replied";
+		return _("the client replied");
 	if (strcmp(by, "switched_off") == 0)
-		return "switched off";
-	return by; /* archived */
+		return _("switched off");
+	if (strcmp(by, "archived") == 0)
+		return _("archived");
+	return by;
 }
 
 void
-view_thread_reminders(const struct thread *t, char *out, size_t len)
+view_thread_reminders(const struct thread *t, bool brief, char *out, size_t len)
 {
-	char when[32];
+	char when[64];
 
-	if (t->rem_ended_by != NULL) {
-		snprintf(out, len, "reminders ended: %s (%lld of %lld sent)",
+	if (t->rem_ended_by != NULL && brief) {
+		snprintf(out, len, _("reminders ended: %s"), view_thread_ended(t->rem_ended_by));
+	} else if (t->rem_ended_by != NULL) {
+		snprintf(out, len, _("reminders ended: %s (%lld of %lld sent)"),
 		    view_thread_ended(t->rem_ended_by), (long long)t->rem_sent,
 		    (long long)t->rem_max);
 	} else if (!t->rem_enabled) {
-		snprintf(out, len, "reminders off");
+		snprintf(out, len, "%s", _("reminders off"));
 	} else if (t->rem_next_due != NULL) {
 		ui_when(t->rem_next_due, when, sizeof when);
-		snprintf(out, len, "reminders every %lld days: %lld of %lld sent, next %s",
-		    (long long)t->rem_interval, (long long)t->rem_sent, (long long)t->rem_max,
-		    when);
+		if (brief)
+			snprintf(out, len, _("reminders %lld/%lld, next %s"), (long long)t->rem_sent,
+			    (long long)t->rem_max, when);
+		else
+			snprintf(out, len, _("reminders every %lld days: %lld of %lld sent, next %s"),
+			    (long long)t->rem_interval, (long long)t->rem_sent,
+			    (long long)t->rem_max, when);
 	} else {
-		snprintf(out, len, "reminders every %lld days, at most %lld",
+		snprintf(out, len, _("reminders every %lld days, at most %lld"),
 		    (long long)t->rem_interval, (long long)t->rem_max);
 	}
 }
@@ -248,27 +258,54 @@ view_thread_reminders(const struct thread *t, char *out, size_t len)
 static bool
 view_thread_has_reminders(struct model *m)
 {
-	return m->me_staff && (m->thread.rem_enabled || m->thread.rem_ended_by != NULL ||
+	return m->me_staff && !m->view_as && (m->thread.rem_enabled || m->thread.rem_ended_by != NULL ||
 	    m->show_ledger);
+}
+
+/* Spaces that pad s to cols display columns (printf pads bytes, not columns). */
+static int
+view_thread_pad(const char *s, int cols)
+{
+	int w = (int)utf8_width(s, strlen(s));
+
+	return w < cols ? cols - w : 0;
+}
+
+/* A ledger entry's delivery state in words. */
+static const char *
+view_thread_state(const char *state)
+{
+	static const struct {
+		const char *state, *words;
+	} states[] = {
+		{ "sent", N_("sent") }, { "pending", N_("pending") }, { "failed", N_("failed") },
+		{ "partly_failed", N_("partly failed") }, { "no_recipients", N_("no recipients") },
+	};
+	size_t i;
+
+	for (i = 0; state && i < sizeof states / sizeof states[0]; i++)
+		if (strcmp(states[i].state, state) == 0)
+			return _(states[i].words);
+	return state ? state : "";
 }
 
 /* One ledger entry: "Reminder 1  Mar 5 14:00  sent  carla@client.test". */
 static void
 view_thread_ledger_item(const struct ledger_item *it, int y, int cols)
 {
-	char when[32], *line;
+	char when[64], what[64], *line;
+	const char *state = view_thread_state(it->state);
 	bool bad = it->state && (strcmp(it->state, "failed") == 0 ||
 	    strcmp(it->state, "partly_failed") == 0);
 
 	ui_when(it->sent_at, when, sizeof when);
 	if (strcmp(it->kind, "resend") == 0)
-		line = xasprintf("  Resend      %-12s %-8s %s%s%s", when,
-		    it->state ? it->state : "", it->recipients, it->error ? ": " : "",
-		    it->error ? it->error : "");
+		snprintf(what, sizeof what, "%s", _("Resend"));
 	else
-		line = xasprintf("  Reminder %-2lld %-12s %-8s %s%s%s", (long long)it->seq, when,
-		    it->state ? it->state : "", it->recipients, it->error ? ": " : "",
-		    it->error ? it->error : "");
+		snprintf(what, sizeof what, _("Reminder %lld"), (long long)it->seq);
+	line = xasprintf("  %s%*s %s%*s %s%*s %s%s%s", what, view_thread_pad(what, 12), "", when,
+	    view_thread_pad(when, 13), "", state, view_thread_pad(state, 9), "", it->recipients,
+	    it->error ? ": " : "", it->error ? it->error : "");
 	ui_move(y, 0);
 	attrset((attr_t)ui_style(bad ? UI_ERROR : UI_DIM));
 	ui_put(line, strlen(line), cols);
@@ -285,7 +322,9 @@ view_thread_ledger(struct model *m, int top, int rows, int cols)
 	size_t i, first;
 	int y = top, max = rows / 2 < LEDGER_MAX_ROWS ? rows / 2 : LEDGER_MAX_ROWS;
 
-	view_thread_reminders(&m->thread, line, sizeof line);
+	view_thread_reminders(&m->thread, false, line, sizeof line);
+	if ((int)utf8_width(line, strlen(line)) > cols)
+		view_thread_reminders(&m->thread, true, line, sizeof line);
 	ui_move(y++, 0);
 	attrset((attr_t)ui_style(UI_MARK));
 	ui_put_pad(line, cols);
@@ -294,12 +333,12 @@ view_thread_ledger(struct model *m, int top, int rows, int cols)
 		return 1;
 	if (l->thread_id != m->thread.id) {
 		ui_move(y++, 2);
-		addstr("Loading the reminder ledger...");
+		addstr(_("Loading the reminder ledger..."));
 		return y - top;
 	}
 	if (l->n == 0) {
 		ui_move(y++, 2);
-		addstr("No reminder or resend sent yet.");
+		addstr(_("No reminder or resend sent yet."));
 	}
 	first = l->n > (size_t)max - 1 ? l->n - (size_t)max + 1 : 0; /* the newest fit */
 	for (i = first; i < l->n; i++)
@@ -307,7 +346,7 @@ view_thread_ledger(struct model *m, int top, int rows, int cols)
 	if (l->next_due != NULL) {
 		ui_when(l->next_due, line, sizeof line);
 		ui_move(y++, 2);
-		printw("Next due %s, %lld remaining", line, (long long)l->remaining);
+		printw(_("Next due %s, %lld remaining"), line, (long long)l->remaining);
 	}
 	ui_move(y, 0);
 	attrset((attr_t)ui_style(UI_DIM));

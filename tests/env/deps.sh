@@ -27,6 +27,8 @@ clang
 systemd
 nginx
 openssl
+gettext
+locales
 "
 
 missing=()
@@ -37,7 +39,19 @@ for pkg in $PACKAGES; do
     fi
 done
 
-[ "${#missing[@]}" -eq 0 ] && exit 0
+# folio's German screens are tested in de_DE.UTF-8 (tests/tui/test_tui_i18n.py); a fresh
+# Debian 12 has only C.UTF-8. Needs the locales package, so it runs after any install.
+deps_locale() {
+    locale -a 2>/dev/null | grep -qix 'de_DE.utf-\?8' && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "deps.sh: locale de_DE.UTF-8 missing; run: sudo localedef -i de_DE -c -f UTF-8 de_DE.UTF-8" >&2
+        return 1
+    fi
+    localedef -i de_DE -c -f UTF-8 -A /usr/share/locale/locale.alias de_DE.UTF-8 >/dev/null 2>&1 || true
+    locale -a 2>/dev/null | grep -qix 'de_DE.utf-\?8' || { echo "deps.sh: localedef de_DE.UTF-8 failed" >&2; return 1; }
+}
+
+[ "${#missing[@]}" -eq 0 ] && { deps_locale; exit $?; }
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "deps.sh: missing packages; run:" >&2
@@ -75,3 +89,4 @@ elif ! apt_install; then
     apt_install || fail "apt-get install failed"
 fi
 rm -f "$log"
+deps_locale

@@ -17,9 +17,6 @@ def notes(client=None):
     return (client or firm.owner).must("GET", "/api/v1/notifications")["items"]
 
 
-def has_events():
-    return firm.owner.get("/api/v1/events", query={"wait": "0"}).status != 404
-
 
 @h.test
 def inbox_lists_opens_and_marks_read():
@@ -50,7 +47,7 @@ def inbox_lists_opens_and_marks_read():
 
 @h.test
 def inbox_follows_new_activity_live():
-    h.ok(has_events(), "foliod serves the event stream (GET /api/v1/events)")
+    tuilib.require_events(firm.owner)
     u = tuilib.User(srv, firm.owner_email)
     t = u.start(80, 24)
     t.wait("Acme Inbox Ltd")

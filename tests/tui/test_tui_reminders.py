@@ -57,12 +57,16 @@ def new_chat_form_shows_defaults_and_takes_a_templates_reminders():
     t.wait("Reminder GmbH")
     t.keys("n")
     t.wait("Reminders    [ ] off  every 3   days, at most 1   mails")
-    t.keys("BTab")  # Subject -> Template
+    t.wait("> To")
+    t.text("Reminder")
+    t.keys("Tab")  # To -> Template
     t.wait("> Template")
     t.text("Cha")
     t.keys("Tab")
     t.wait("Chaser")
     t.wait("Reminders    [x] on   every 5   days, at most 3   mails")
+    t.wait("Documents please")  # the template's subject, in the form before the chat exists
+    t.keys("C-a", "C-k")
     t.text("Chased chat")
     for _ in range(4):  # Subject, Message, the switch, days
         t.keys("Tab")
@@ -78,11 +82,12 @@ def new_chat_form_shows_defaults_and_takes_a_templates_reminders():
     t.keys("q")
     t.wait("open threads")
     t.keys("n")
-    t.wait("> Subject")
-    t.keys("BTab")
+    t.wait("> To")  # the account the user came from, and the focus on it
+    t.keys("Tab")
     t.text("Chaser")
     t.keys("Tab")
     t.wait("[x] on")
+    t.keys("C-a", "C-k")
     t.text("Unchased chat")
     t.keys("Tab", "Tab")
     t.text("n")  # n switches off

@@ -20,9 +20,6 @@ COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|38;5;\d+|48;5;\d+)(?:;
 SELECTED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:7|48;5;\d+)(?:;[0-9;]*)?m")
 
 
-def has_events():
-    return firm.owner.get("/api/v1/events", query={"wait": "0"}).status != 404
-
 
 def open_alpha_thread(t):
     t.wait("Alpha AG")
@@ -39,7 +36,8 @@ def open_alpha_thread(t):
 def colours_256_unless_no_color():
     u = tuilib.User(srv, firm.owner_email)
     t = u.start(80, 24, env={"TERM": "tmux-256color"})
-    t.wait("[live]" if has_events() else "Alpha AG")
+    tuilib.require_events(firm.owner)
+    t.wait("[live]")
     s = t.styled()
     h.ok(re.search(r"38;5;\d+|48;5;\d+", s), f"256-colour sequences:\n{s!r}")
     t.stop()
@@ -116,7 +114,7 @@ def wide_terminal_shows_three_panes_and_80x24_one():
 
 @h.test
 def long_poll_when_the_websocket_is_refused():
-    h.ok(has_events(), "foliod serves the event stream (GET /api/v1/events)")
+    tuilib.require_events(firm.owner)
     proxy = tuilib.NoUpgradeProxy(srv)
     try:
         u = tuilib.User(srv, firm.owner_email)
@@ -136,7 +134,7 @@ def long_poll_when_the_websocket_is_refused():
 
 @h.test
 def events_poll_option():
-    h.ok(has_events(), "foliod serves the event stream (GET /api/v1/events)")
+    tuilib.require_events(firm.owner)
     u = tuilib.User(srv, firm.owner_email)
     u.config("events = poll\n")
     t = u.start(80, 24)

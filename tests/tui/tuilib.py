@@ -254,6 +254,12 @@ class NoUpgradeProxy:
         self.httpd.server_close()
 
 
+def require_events(client):
+    """Fails the test unless foliod serves the event stream: a missing feature fails, never skips."""
+    status = client.get("/api/v1/events", query={"wait": "0"}).status
+    h.ok(status != 404, f"foliod serves the event stream (GET /api/v1/events answered {status})")
+
+
 def row_of(screen, text):
     """The (row, column) where text first shows, in display columns; None when it does not."""
     for y, line in enumerate(screen.split("\n")):
