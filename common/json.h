@@ -12,12 +12,21 @@ struct json_limits {
 	size_t max_string;     /* bytes in any one string */
 };
 
+/* Why a parse failed: the JSON itself, or text in it that is not strict UTF-8. */
+enum json_fail { JSON_FAIL_NONE, JSON_FAIL_SYNTAX, JSON_FAIL_TEXT };
+
 /*
  * Parses exactly one strict UTF-8 JSON value filling all of [text, text+len).
+ * Strict: no overlong forms, surrogates (raw or as unpaired \u escapes),
+ * code points past U+10FFFF, truncated sequences or NULs (raw or \u0000),
+ * in strings and keys alike.
  * Returns the value (caller puts it) or NULL with a reason in err.
  */
 struct json_object *json_parse(const char *text, size_t len, const struct json_limits *lim,
     char *err, size_t errlen);
+/* json_parse(), and on failure *why says which kind (why may be NULL). */
+struct json_object *json_parse_why(const char *text, size_t len, const struct json_limits *lim,
+    enum json_fail *why, char *err, size_t errlen);
 
 /* Results of the typed getters. */
 enum json_get { JSON_GET_OK, JSON_GET_MISSING, JSON_GET_WRONG_TYPE };

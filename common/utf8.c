@@ -36,8 +36,8 @@ utf8_decode(const char *str, size_t len, uint32_t *cp)
 	return n;
 }
 
-bool
-utf8_valid(const char *s, size_t len)
+size_t
+utf8_invalid_at(const char *s, size_t len)
 {
 	uint32_t cp;
 	size_t i = 0;
@@ -46,10 +46,16 @@ utf8_valid(const char *s, size_t len)
 	while (i < len) {
 		n = utf8_decode(s + i, len - i, &cp);
 		if (n < 0 || cp == 0)
-			return false;
+			return i;
 		i += (size_t)n;
 	}
-	return true;
+	return len;
+}
+
+bool
+utf8_valid(const char *s, size_t len)
+{
+	return utf8_invalid_at(s, len) == len;
 }
 
 int

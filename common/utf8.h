@@ -8,6 +8,8 @@
 
 /* True when [s, s+len) is well-formed UTF-8 (no overlongs, surrogates or NULs). */
 bool utf8_valid(const char *s, size_t len);
+/* Offset of the first byte that breaks utf8_valid(), or len when there is none. */
+size_t utf8_invalid_at(const char *s, size_t len);
 /*
  * Decodes one code point at s (at most len bytes) into *cp.
  * Returns the bytes used (1..4), or -1 on a malformed sequence.

@@ -1,9 +1,14 @@
 /*
  * auth.c -- passwords (argon2id through libsodium), session tokens (256 random
- * bits, stored only as their SHA-256), and resolving a bearer token to a user.
+ * bits, stored only as their SHA-256), resolving a bearer token to a user, and
+ * the password policy (length, then libpwquality: dictionary words, repeats).
+ * Verifying a password always runs argon2id, against a dummy hash when there is
+ * no user, so that timing does not tell known addresses from unknown ones.
  */
 #include "foliod.h"
 
+#include <pthread.h>
+#include <pwquality.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +26,87 @@ auth_hash_password(const char *password)
 	return out;
 }
 
+/* A hash of a random password, made once with the same cost as real ones. */
+static char *auth_dummy;
+static pthread_once_t auth_dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+auth_dummy_make(void)
+{
+	char pw[33];
+
+	auth_random_hex(pw, 16);
+	if ((auth_dummy = auth_hash_password(pw)) == NULL)
+		abort(); /* out of memory for argon2: nothing would work */
+}
+
 bool
 auth_check_password(const char *hash, const char *password)
 {
-	return hash != NULL &&
-	    crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+	const char *h = hash;
+
+	/*
+	 * Without a hash (no such user, or no password) verify the dummy all the
+	 * same and fail: a login takes as long whether the address is known or not.
+	 */
+	if (h == NULL) {
+		pthread_once(&auth_dummy_once, auth_dummy_make);
+		h = auth_dummy;
+	}
+	metrics_password_checked();
+	return crypto_pwhash_str_verify(h, password, strlen(password)) == 0 && hash != NULL;
+}
+
+/* True when password is one piece said again and again ("passwordpassword"). */
+static bool
+auth_password_periodic(const char *password)
+{
+	size_t len = strlen(password), p;
+
+	for (p = 1; p <= len / 2; p++)
+		if (len % p == 0 && memcmp(password, password + p, len - p) == 0)
+			return true;
+	return false;
+}
+
+/* libpwquality's cracklib check keeps state of its own: one caller at a time. */
+static pthread_mutex_t auth_pwq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+auth_password_policy(const char *password, char *why, size_t whysz)
+{
+	pwquality_settings_t *pwq;
+	void *aux = NULL;
+	char buf[PWQ_MAX_ERROR_MESSAGE_LEN];
+	size_t chars = 0;
+	const char *s;
+	int rc;
+
+	for (s = password; *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80; /* code points, not bytes */
+	if (chars < AUTH_PASSWORD_MIN) {
+		snprintf(why, whysz, "must have at least %d characters", AUTH_PASSWORD_MIN);
+		return -1;
+	}
+	if (auth_password_periodic(password)) {
+		snprintf(why, whysz, "must not be one piece repeated");
+		return -1;
+	}
+	/* Defaults and our settings only: /etc/security/pwquality.conf does not apply. */
+	if ((pwq = pwquality_default_settings()) == NULL)
+		abort();
+	pwquality_set_int_value(pwq, PWQ_SETTING_MIN_LENGTH, 6); /* ours is above, in characters */
+	pwquality_set_int_value(pwq, PWQ_SETTING_MAX_REPEAT, 3);
+	pwquality_set_int_value(pwq, PWQ_SETTING_MAX_SEQUENCE, 4);
+	pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 1);
+	pthread_mutex_lock(&auth_pwq_lock);
+	rc = pwquality_check(pwq, password, NULL, NULL, &aux);
+	if (rc < 0)
+		snprintf(why, whysz, "is too weak: %s",
+		    pwquality_strerror(buf, sizeof buf, rc, aux));
+	pthread_mutex_unlock(&auth_pwq_lock);
+	pwquality_free_settings(pwq);
+	return rc < 0 ? -1 : 0;
 }
 
 void
@@ -104,21 +185,25 @@ auth_resolve(struct request *req, struct db *db)
 	}
 	auth_token_hash(req->authorization, hash);
 	auth_hash_param(hash, hex);
-	if ((found = db_sessions_resolve(db, hex, &req->user)) <= 0) {
+	found = db_sessions_resolve(db, hex, cfg.session_idle_minutes, cfg.contact_idle_minutes,
+	    &req->user);
+	if (found <= 0) {
 		if (found == 0)
-			reply_error(req, 401, "unauthorized", "the token is unknown, expired or revoked");
+			reply_error(req, 401, "unauthorized",
+			    "the token is unknown, expired, idle too long or revoked");
 		return -1;
 	}
 	return auth_view_as(req, db);
 }
 
 int
-auth_session_create(struct db *db, int64_t user_id, char out[64])
+auth_session_create(struct db *db, int64_t user_id, const char *address, const char *user_agent,
+    char out[64])
 {
 	unsigned char hash[32];
 	char hex[67];
 
 	auth_new_token(out, hash);
 	auth_hash_param(hash, hex);
-	return db_sessions_store(db, user_id, hex, cfg.session_days);
+	return db_sessions_store(db, user_id, hex, cfg.session_days, address, user_agent);
 }

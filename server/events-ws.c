@@ -23,6 +23,7 @@
 
 #define WS_REPLAY_BATCH 200
 #define WS_CUT_GRACE_S 20      /* a cut-off subscriber has this long to take its close frame */
+#define WS_CLOSE_TOO_MANY 4429 /* the user holds cfg.max_streams_per_user streams already */
 
 enum sub_state { SUB_OPENING, SUB_REPLAY, SUB_LIVE, SUB_CLOSING };
 
@@ -240,6 +241,26 @@ events_ws_close_text(int code)
 	}
 }
 
+/*
+ * Whether the user behind who already holds the most streams allowed (those
+ * past authentication; ones closing do not count). A linear walk: it runs
+ * once per new socket, and the loop holds a few thousand at most.
+ */
+static bool
+events_ws_over_cap(const struct events_viewer *who)
+{
+	struct events_sub *sub;
+	long n = 0;
+
+	if (who->user_id == 0) /* staff viewing as a client: counted as themselves elsewhere */
+		return false;
+	for (sub = subs; sub; sub = sub->next)
+		if (sub->state != SUB_OPENING && sub->state != SUB_CLOSING &&
+		    sub->who.user_id == who->user_id && sub->who.staff == who->staff)
+			n++;
+	return n >= cfg.max_streams_per_user;
+}
+
 /* Loop: a fetch came back. Queue what it read, then read on, or go live. */
 static void
 events_ws_fetched(struct job *job)
@@ -258,6 +279,13 @@ events_ws_fetched(struct job *job)
 	sub->job = NULL;
 	if (fx->status) {
 		events_ws_close(sub, fx->status, events_ws_close_text(fx->status));
+		events_ws_fetch_free(fx);
+		return;
+	}
+	if (sub->state == SUB_OPENING && events_ws_over_cap(&fx->who)) {
+		log_warn("events: refused %s: user %lld holds %ld streams", sub->peer,
+		    (long long)fx->who.user_id, cfg.max_streams_per_user);
+		events_ws_close(sub, WS_CLOSE_TOO_MANY, "too many event streams for this user");
 		events_ws_fetch_free(fx);
 		return;
 	}
@@ -475,7 +503,12 @@ events_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return sub ? events_ws_write(sub) : 0;
 	case LWS_CALLBACK_RECEIVE:
-		return 0; /* clients have nothing to say; pongs are handled by lws */
+		/*
+		 * Clients have nothing to say; pongs are handled by lws, and so is
+		 * a text frame that is not UTF-8 (LWS_SERVER_OPTION_VALIDATE_UTF8
+		 * closes it with 1007 before it gets here).
+		 */
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if (sub) {
 			lws_set_opaque_user_data(wsi, NULL);

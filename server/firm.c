@@ -27,7 +27,7 @@ firm_create_cli(int argc, char **argv)
 {
 	const char *name = NULL, *email = NULL, *owner_name = NULL;
 	struct db db = { 0 };
-	char *password, *hash;
+	char *password, *hash, why[256];
 	int64_t firm;
 	int i;
 
@@ -51,8 +51,9 @@ firm_create_cli(int argc, char **argv)
 	if (owner_name == NULL)
 		owner_name = email;
 	password = firm_read_password();
-	if (password == NULL || strlen(password) < 8) {
-		fprintf(stderr, "foliod: give the owner's password (8 characters or more) on standard input\n");
+	if (password == NULL || auth_password_policy(password, why, sizeof why) != 0) {
+		fprintf(stderr, "foliod: give the owner's password on standard input: it %s\n",
+		    password ? why : "is missing");
 		free(password);
 		return 2;
 	}

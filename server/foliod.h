@@ -46,6 +46,8 @@ struct config {
 	long json_depth;
 	long json_string;     /* bytes of one JSON string */
 	long session_days;
+	long session_idle_minutes; /* staff sessions end after this long unused; 0: never */
+	long contact_idle_minutes; /* the same for contacts */
 	long event_queue;     /* events queued per subscriber before it is cut off */
 	long event_retention_days;
 	long event_ping;      /* seconds of silence before a WebSocket ping */
@@ -55,6 +57,9 @@ struct config {
 	const char *trusted_proxy;  /* CIDRs, comma-separated (the flag repeats) */
 	const char *metrics_listen; /* address:port of GET /metrics; "" is off */
 	const char *log_to;         /* stderr or journald */
+	long body_min_rate;         /* bytes a second a body must keep up, after a grace; 0: off */
+	long max_streams_per_user;  /* open event WebSockets one user may hold */
+	const char *allowed_origin; /* browser Origins allowed to open the event stream, comma-separated */
 };
 extern struct config cfg;
 
@@ -160,12 +165,14 @@ struct request {
 	size_t nargs;
 	char *authorization;     /* the bearer token, if any */
 	char *content_type;
+	char *user_agent;        /* as the client says; kept with a new session */
 	char peer[64];           /* the TCP peer */
 	char client[64];         /* the client: the peer, or X-Forwarded-For via a trusted proxy */
 	char request_id[20];
 	struct buf body;
 	bool body_too_large;
 	bool chunked;            /* a body without Content-Length: refused with 411 */
+	bool close_after;        /* answer with Connection: close, then hang up */
 	int64_t ids[4];          /* the {id} parts of the path, in order */
 	int nids;
 	const struct route *route;
@@ -285,6 +292,13 @@ extern const struct lws_protocols http_protocol;
 /* Listens and runs the loop until SIGTERM. Returns 0 after a clean stop. */
 int http_serve(void);
 extern volatile int http_stopping;
+/*
+ * Writes the next part of out (from *sent, at most room bytes through start,
+ * which has LWS_PRE before it) as an HTTP body. Returns 1 when all is sent, 0
+ * when more is to come (a WRITEABLE is asked for), -1 when the write failed.
+ */
+int http_write_chunk(struct lws *wsi, unsigned char *start, size_t room, const struct buf *out,
+    size_t *sent);
 /* Splits "host:port", "[v6]:port" or "port" into iface and port. Returns -1 when bad. */
 int http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port);
 
@@ -305,6 +319,8 @@ void metrics_mail_heartbeat(void);
 /* Seconds since the last heartbeat; -1 before the first. */
 double metrics_mail_heartbeat_age(void);
 void metrics_reminder_sent(void);
+/* A password was verified with argon2id (against a user's hash or the dummy). */
+void metrics_password_checked(void);
 /* Appends the Prometheus text page to b. Loop only. */
 void metrics_render(struct buf *b);
 /* Opens the --metrics-listen vhost (nothing when unset). Returns -1 when it cannot. */
@@ -360,36 +376,74 @@ void proxy_client(const char *peer, const char *xff, char *out, size_t outsz);
 /* auth.c */
 /* argon2id hash of password. Returns NULL on failure. Caller frees. */
 char *auth_hash_password(const char *password);
+/* True when password matches hash. A NULL hash checks a dummy (same cost) and is false. */
 bool auth_check_password(const char *hash, const char *password);
+#define AUTH_PASSWORD_MIN 12 /* characters */
+/* 0 when a new password is long and strong enough, else -1 and why ("must ...") in why. */
+int auth_password_policy(const char *password, char *why, size_t whysz);
 /* A new random token (base64url, 43 chars) into out[64], its SHA-256 into hash[32]. */
 void auth_new_token(char out[64], unsigned char hash[32]);
 void auth_token_hash(const char *token, unsigned char hash[32]);
 /* Resolves the bearer token to req->user. Returns 0, or replies 401 and returns -1. */
 int auth_resolve(struct request *req, struct db *db);
 void auth_random_hex(char *out, size_t nbytes);
-/* Stores a new session for user and writes its token to out. Returns -1 on failure. */
-int auth_session_create(struct db *db, int64_t user_id, char out[64]);
+/* Stores a new session for user (from address, user_agent or NULL); its token to out. -1 on failure. */
+int auth_session_create(struct db *db, int64_t user_id, const char *address, const char *user_agent,
+    char out[64]);
 
 /* db-sessions.c -- logging in and out, the current user, the test clock. */
 /* Returns 0 when the database answers, else -1 (db->broken). */
 int db_sessions_ping(struct db *db);
 /* The user object of API.md for a users.id, or NULL when absent. Caller puts. */
 struct json_object *db_sessions_user(struct db *db, int64_t id);
-/* Seconds until email and address are both under their failed-login limits per hour; 0: now. */
-int64_t db_sessions_throttle_wait(struct db *db, const char *email, const char *address,
-    int64_t max_email, int64_t max_address);
-/* The password hash of a user who may log in by email, and its id; NULL when none. Caller frees. */
-char *db_sessions_login_hash(struct db *db, const char *email, int64_t *id);
+/* The failed-login throttle's limits (route-sessions.c) and the counts of the last hour. */
+struct login_limits {
+	int64_t pair_count_max;  /* count (account, address) failures up to this */
+	int64_t account_ceiling; /* count the account's failures up to this */
+	int64_t address_max;     /* failures per address per hour */
+};
+struct login_counts {
+	int64_t pair;        /* failures of this email from this address */
+	double pair_age;     /* seconds since the last of them */
+	int64_t account;     /* failures of this email from anywhere */
+	double address_wait; /* seconds until the address is under address_max; <= 0: it is */
+};
+/* Counts the failures of the last hour that the throttle weighs. Returns -1 on failure. */
+int db_sessions_throttle(struct db *db, const char *email, const char *address,
+    const struct login_limits *lim, struct login_counts *out);
+/* A user who may log in by email: its id, password hash and firm. */
+struct login_candidate {
+	int64_t id, firm_id;
+	char *hash, *firm_name;
+};
+/* Up to max users with a password who may log in by email (in firm_id, if > 0). Returns n or -1. */
+int db_sessions_login_candidates(struct db *db, const char *email, int64_t firm_id,
+    struct login_candidate *out, int max);
+void db_sessions_candidates_free(struct login_candidate *c, int n);
 /* Records a failed login for the throttle. Returns -1 on failure. */
 int db_sessions_login_failed(struct db *db, const char *email, const char *address);
 /* Revokes a session. Returns -1 when it was not revoked. */
 int db_sessions_revoke(struct db *db, int64_t session_id);
 /* Moves the test clock on: {offset_seconds, now}, or NULL on failure. Caller puts. */
 struct json_object *db_sessions_clock_advance(struct db *db, int64_t seconds);
-/* The valid session of a token's SHA-256 (\x hex) into u: 1, 0 when none, -1 on failure. */
-int db_sessions_resolve(struct db *db, const char *hash_hex, struct principal *u);
+/*
+ * The valid session of a token's SHA-256 (\x hex) into u, idle for less than
+ * the minutes of its kind (0: any): 1, 0 when none, -1 on failure.
+ */
+int db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long idle_contact,
+    struct principal *u);
 /* Stores a session of user_id for days. Returns -1 on failure. */
-int db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days);
+int db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days,
+    const char *address, const char *user_agent);
+/* The user's valid sessions, newest use first, current marked. NULL on failure. Caller puts. */
+struct json_object *db_sessions_list(struct db *db, int64_t user_id, int64_t current, long idle_staff,
+    long idle_contact);
+/* Revokes one of the user's sessions: 1, 0 when it has none by that id, -1 on failure. */
+int db_sessions_revoke_mine(struct db *db, int64_t user_id, int64_t session_id);
+/* The user's password hash, NULL when none. Caller frees. */
+char *db_sessions_password_hash(struct db *db, int64_t user_id);
+/* Sets a new password hash and revokes every session but keep_session: how many, or -1. */
+long db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_session, const char *hash);
 /* 1 when the account is the firm's, 0 when not, -1 on failure. */
 int db_sessions_account_in_firm(struct db *db, int64_t firm_id, int64_t account_id);
 
@@ -907,6 +961,9 @@ void route_healthz(struct request *req, struct db *db);
 void route_sessions_create(struct request *req, struct db *db);
 void route_sessions_delete(struct request *req, struct db *db);
 void route_me(struct request *req, struct db *db);
+void route_sessions_list(struct request *req, struct db *db);
+void route_sessions_revoke(struct request *req, struct db *db);
+void route_me_password(struct request *req, struct db *db);
 void route_staff_list(struct request *req, struct db *db);
 void route_staff_create(struct request *req, struct db *db);
 void route_accounts_list(struct request *req, struct db *db);

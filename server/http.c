@@ -5,6 +5,7 @@
  * It knows nothing about routes beyond route_match() and nothing about SQL.
  */
 #include "foliod.h"
+#include "utf8.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -14,11 +15,34 @@
 
 /* A declared body larger than this is answered at once and the connection closed. */
 #define HTTP_DISCARD_MAX (64L * 1024 * 1024)
+/*
+ * Header limits. lws keeps every header of a request in one buffer of
+ * HTTP_HEADER_SPACE bytes and truncates a known header (or the path, or one
+ * query argument) at HTTP_HEADER_MAX, which is how we see it and answer 431.
+ * Past the whole buffer lws hangs up by itself: see http_serve().
+ */
+#define HTTP_HEADER_MAX 8192
+#define HTTP_HEADER_SPACE 32768
+/* A body may start slowly: its rate is judged after this many seconds. */
+#define HTTP_BODY_GRACE_S 5
 
 struct http_pss {
 	struct request *req;
+	struct lws *wsi;
 	bool dispatched;
 	bool in_pool;
+	/* A refusal decided before the route runs (framing, text, a slow body). */
+	int refuse_status;
+	const char *refuse_code, *refuse_msg;
+	/* The body's progress, checked every second while it arrives. */
+	lws_sorted_usec_list_t body_sul;
+	double body_started;
+	size_t body_received;
+};
+
+/* Added by lws to every answer of the main vhost, its own error pages included. */
+static const struct lws_protocol_vhost_options http_nosniff = {
+	NULL, NULL, "x-content-type-options:", "nosniff"
 };
 
 volatile int http_stopping;
@@ -69,24 +93,31 @@ http_header(struct lws *wsi, enum lws_token_indexes tok)
 	return s;
 }
 
-static void
+/* Reads the query arguments. Returns -1 when one is not strict UTF-8 or holds NUL. */
+static int
 http_parse_args(struct request *req, struct lws *wsi)
 {
 	char frag[2048], *eq;
-	int idx;
+	int idx, n, rc = 0;
 
-	for (idx = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, idx) > 0;
-	     idx++) {
+	for (idx = 0; (n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS,
+			   idx)) > 0; idx++) {
+		if (!utf8_valid(frag, (size_t)n)) {
+			rc = -1;
+			continue;
+		}
 		req->args = xrealloc(req->args, (req->nargs + 1) * sizeof *req->args);
 		eq = strchr(frag, '=');
 		req->args[req->nargs].key = eq ? xstrndup(frag, (size_t)(eq - frag)) : xstrdup(frag);
 		req->args[req->nargs].value = xstrdup(eq ? eq + 1 : "");
 		req->nargs++;
 	}
+	return rc;
 }
 
+/* A request from its headers; *bad_text when its path or arguments are not strict UTF-8. */
 static struct request *
-http_request_new(struct lws *wsi, const char *uri)
+http_request_new(struct lws *wsi, const char *uri, bool *bad_text)
 {
 	struct request *req = xcalloc(1, sizeof *req);
 	char *auth, *xff;
@@ -101,8 +132,15 @@ http_request_new(struct lws *wsi, const char *uri)
 	xff = proxy_trusted(req->peer) ? http_header(wsi, WSI_TOKEN_X_FORWARDED_FOR) : NULL;
 	proxy_client(req->peer, xff, req->client, sizeof req->client);
 	free(xff);
-	http_parse_args(req, wsi);
+	*bad_text = http_parse_args(req, wsi) != 0 || !utf8_valid(req->path, strlen(req->path));
 	req->content_type = http_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	/* Kept with a session for the owner's list: strict UTF-8, at most 256 bytes, else none. */
+	req->user_agent = http_header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+	if (req->user_agent && (strlen(req->user_agent) > 256 ||
+	    !utf8_valid(req->user_agent, strlen(req->user_agent)))) {
+		free(req->user_agent);
+		req->user_agent = NULL;
+	}
 	auth = http_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
 		req->authorization = xstrdup(auth + 7);
@@ -177,7 +215,11 @@ http_dispatch(struct lws *wsi, struct http_pss *pss)
 		return;
 	pss->dispatched = true;
 	http_inflight++;
-	if (req->chunked) {
+	lws_sul_cancel(&pss->body_sul);
+	if (pss->refuse_status) {
+		req->close_after = true;
+		reply_error(req, pss->refuse_status, pss->refuse_code, "%s", pss->refuse_msg);
+	} else if (req->chunked) {
 		reply_error(req, 411, "length_required", "send the body with a Content-Length");
 	} else if (req->body_too_large) {
 		reply_error(req, 413, "too_large", "the body is larger than %ld bytes", cfg.max_body);
@@ -200,6 +242,57 @@ http_dispatch(struct lws *wsi, struct http_pss *pss)
 	lws_callback_on_writable(wsi);
 }
 
+/*
+ * The status line and the headers every answer has. An answer after which the
+ * connection closes says so (a 413 leaves the body unread); a 401 names the
+ * scheme. X-Content-Type-Options comes from the vhost (http_nosniff).
+ * Returns non-zero when the headers do not fit.
+ */
+int
+http_write_chunk(struct lws *wsi, unsigned char *start, size_t room, const struct buf *out,
+    size_t *sent)
+{
+	size_t n = out->len - *sent;
+	bool last;
+
+	if (n > room)
+		n = room;
+	last = *sent + n == out->len;
+	memcpy(start, out->data + *sent, n);
+	if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	*sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+http_write_status(struct lws *wsi, struct request *req, unsigned char **p, unsigned char *end)
+{
+	static const char type[] = "application/json; charset=utf-8";
+
+	if (req->body_too_large || req->chunked)
+		req->close_after = true;
+	if (!req->close_after) {
+		if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->out.len ? type : NULL,
+			req->out.len, p, end))
+			return 1;
+	} else if (lws_add_http_header_status(wsi, (unsigned)req->status, p, end) ||
+	    (req->out.len && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+		(const unsigned char *)type, (int)strlen(type), p, end)) ||
+	    lws_add_http_header_content_length(wsi, req->out.len, p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, p,
+		end))
+		return 1;
+	if (req->status == 401 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"www-authenticate:", (const unsigned char *)"Bearer", 6, p, end))
+		return 1;
+	return 0;
+}
+
 /* Writes the reply: headers first, then the body in chunks. Returns -1 to close. */
 static int
 http_write(struct lws *wsi, struct http_pss *pss)
@@ -207,14 +300,13 @@ http_write(struct lws *wsi, struct http_pss *pss)
 	struct request *req = pss->req;
 	unsigned char buf[LWS_PRE + 16384], *start = buf + LWS_PRE, *p = start,
 					       *end = buf + sizeof buf - 1;
-	size_t n;
 	bool last;
+	int w;
 
 	if (req == NULL || pss->in_pool || !pss->dispatched || req->status == 0)
 		return 0;
 	if (!req->headers_sent) {
-		if (lws_add_http_common_headers(wsi, (unsigned)req->status,
-			req->out.len ? "application/json; charset=utf-8" : NULL, req->out.len, &p, end) ||
+		if (http_write_status(wsi, req, &p, end) ||
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
 			(const unsigned char *)req->request_id, (int)strlen(req->request_id), &p, end) ||
 		    (req->retry_after[0] &&
@@ -230,24 +322,14 @@ http_write(struct lws *wsi, struct http_pss *pss)
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-	} else {
-		n = req->out.len - req->sent;
-		if (n > sizeof buf - LWS_PRE - 1)
-			n = sizeof buf - LWS_PRE - 1;
-		last = req->sent + n == req->out.len;
-		memcpy(start, req->out.data + req->sent, n);
-		if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
-			return -1;
-		req->sent += n;
-		if (!last) {
-			lws_callback_on_writable(wsi);
-			return 0;
-		}
+	} else if ((w = http_write_chunk(wsi, start, sizeof buf - LWS_PRE - 1, &req->out,
+		       &req->sent)) <= 0) {
+		return w;
 	}
 	/* Done: count, log, free, and keep the connection unless the body was left unread. */
 	metrics_http(req->route, req->status, now_mono() - req->started);
 	http_log(req);
-	last = req->body_too_large || req->chunked;
+	last = req->body_too_large || req->chunked || req->close_after;
 	http_inflight--;
 	req_free(req);
 	pss->req = NULL;
@@ -257,31 +339,211 @@ http_write(struct lws *wsi, struct http_pss *pss)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+static void
+http_refuse(struct http_pss *pss, int status, const char *code, const char *msg)
+{
+	if (pss->refuse_status)
+		return;
+	pss->refuse_status = status;
+	pss->refuse_code = code;
+	pss->refuse_msg = msg;
+}
+
+/*
+ * The declared body length: every Content-Length header must be the same
+ * string of digits. Returns -1 (and refuses) when they are not.
+ */
+static long
+http_content_length(struct lws *wsi, struct http_pss *pss)
+{
+	char frag[32], first[32] = "", *s, *e;
+	int idx, n;
+
+	for (idx = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, idx)) > 0;
+	     idx++) {
+		if (n >= (int)sizeof frag ||
+		    lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_CONTENT_LENGTH, idx) < 0)
+			goto bad;
+		for (s = frag; *s == ' ' || *s == '\t'; s++)
+			;
+		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (*s == '\0' || strspn(s, "0123456789") != strlen(s) || strlen(s) > 15)
+			goto bad;
+		if (idx == 0)
+			snprintf(first, sizeof first, "%s", s);
+		else if (strcmp(first, s) != 0) {
+			http_refuse(pss, 400, "bad_framing", "two different Content-Length headers");
+			return -1;
+		}
+	}
+	return first[0] ? strtol(first, NULL, 10) : 0;
+bad:
+	http_refuse(pss, 400, "bad_framing", "Content-Length is not a number");
+	return -1;
+}
+
+/* A known header, the path or a query argument that lws cut at HTTP_HEADER_MAX. */
+static bool
+http_header_cut(struct lws *wsi)
+{
+	int t, idx, n;
+
+	for (t = 0; t < WSI_TOKEN_COUNT; t++)
+		for (idx = 0; (n = lws_hdr_fragment_length(wsi, (enum lws_token_indexes)t, idx)) > 0;
+		     idx++)
+			if (n >= HTTP_HEADER_MAX)
+				return true;
+	return false;
+}
+
+/* Every second while a body arrives: cut it off (408) when it averages under the minimum rate. */
+static void
+http_body_tick(lws_sorted_usec_list_t *sul)
+{
+	struct http_pss *pss = lws_container_of(sul, struct http_pss, body_sul);
+	double elapsed = now_mono() - pss->body_started;
+
+	if (pss->req == NULL || pss->dispatched)
+		return;
+	if (elapsed >= HTTP_BODY_GRACE_S && cfg.body_min_rate > 0 &&
+	    (double)pss->body_received < (double)cfg.body_min_rate * elapsed) {
+		log_warn("%s: body cut off: %zu bytes in %.1f s", pss->req->peer, pss->body_received,
+		    elapsed);
+		http_refuse(pss, 408, "request_timeout", "the body arrived too slowly");
+		http_dispatch(pss->wsi, pss);
+		return;
+	}
+	lws_sul_schedule(lws_get_context(pss->wsi), 0, &pss->body_sul, http_body_tick, LWS_US_PER_SEC);
+}
+
+/* A new request: read its headers, refuse bad framing and text, or wait for its body. */
+static void
+http_begin(struct lws *wsi, struct http_pss *pss, const char *uri)
+{
+	bool bad_text;
+	long declared;
+
+	pss->wsi = wsi;
+	pss->req = http_request_new(wsi, uri, &bad_text);
+	pss->dispatched = pss->in_pool = false;
+	pss->refuse_status = 0;
+	pss->body_received = 0;
+	if (http_header_cut(wsi))
+		http_refuse(pss, 431, "headers_too_large",
+		    "the request line or a header is longer than 8192 bytes");
+	declared = http_content_length(wsi, pss);
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+			http_refuse(pss, 400, "bad_framing",
+			    "Content-Length together with Transfer-Encoding");
+		else
+			pss->req->chunked = true;
+	}
+	if (bad_text)
+		http_refuse(pss, 400, "invalid_utf8",
+		    "the path or a query argument is not UTF-8 or holds NUL");
+	if (declared > cfg.max_body)
+		pss->req->body_too_large = true;
+	if (pss->refuse_status || declared > HTTP_DISCARD_MAX || declared <= 0) {
+		http_dispatch(wsi, pss);
+		return;
+	}
+	pss->body_started = now_mono();
+	lws_sul_schedule(lws_get_context(wsi), 0, &pss->body_sul, http_body_tick, LWS_US_PER_SEC);
+}
+
+/* The origin of public-url (scheme://host[:port]), which the event stream always allows. */
+static bool
+http_origin_is_public(const char *origin)
+{
+	const char *u = cfg.public_url, *host = strstr(u, "://");
+	size_t n;
+
+	if (host == NULL)
+		return false;
+	n = strcspn(host + 3, "/?#") + (size_t)(host + 3 - u);
+	return strlen(origin) == n && strncasecmp(origin, u, n) == 0;
+}
+
+/* A WebSocket upgrade without Origin (not a browser), or from an allowed one. */
+static bool
+http_origin_allowed(struct lws *wsi)
+{
+	char origin[256];
+	const char *l = cfg.allowed_origin;
+	size_t n;
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+		return true;
+	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
+		return false;
+	if (http_origin_is_public(origin))
+		return true;
+	for (; l && *l; l += n + (l[n] == ',')) {
+		n = strcspn(l, ",");
+		if (n == strlen(origin) && strncasecmp(l, origin, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Answers an upgrade request in full at once (lws then ends the transaction):
+ * a JSON error. Returns 1 (answered) or -1 (hang up).
+ */
+static int
+http_refuse_upgrade(struct lws *wsi, int status, const char *code, const char *msg)
+{
+	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+	char body[300];
+	int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+	    code, msg);
+
+	if (lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+		(const unsigned char *)"application/json; charset=utf-8", 31, &p, end) ||
+	    lws_add_http_header_content_length(wsi, (lws_filepos_t)n, &p, end) ||
+	    lws_finalize_http_header(wsi, &p, end) || end - p < n)
+		return -1;
+	memcpy(p, body, (size_t)n);
+	p += n;
+	if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP) != (int)(p - start))
+		return -1;
+	return 1;
+}
+
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct http_pss *pss = user;
-	char cl[32];
-	long declared;
+	struct lws_process_html_args *args;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		if (pss->req) /* a pipelined request while one is open: refuse */
 			return -1;
-		pss->req = http_request_new(wsi, in);
-		pss->dispatched = pss->in_pool = false;
-		declared = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ?
-		    strtol(cl, NULL, 10) : 0;
-		if (declared > cfg.max_body)
-			pss->req->body_too_large = true;
-		if (declared <= 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-			pss->req->chunked = true;
-		if (declared > HTTP_DISCARD_MAX || declared <= 0)
-			http_dispatch(wsi, pss);
+		http_begin(wsi, pss, in);
+		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		if (!http_origin_allowed(wsi)) {
+			log_warn("events: refused a WebSocket from a disallowed Origin");
+			return http_refuse_upgrade(wsi, 403, "origin_not_allowed",
+			    "this Origin may not open the event stream");
+		}
+		return 0;
+	case LWS_CALLBACK_ADD_HEADERS: /* the 101 of a WebSocket upgrade */
+		args = in;
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)http_nosniff.name,
+			(const unsigned char *)http_nosniff.value, 7, (unsigned char **)&args->p,
+			(unsigned char *)args->p + args->max_len))
+			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if (pss->req == NULL || pss->dispatched)
 			return 0;
+		pss->body_received += len;
 		if (pss->req->body.len + len > (size_t)cfg.max_body)
 			pss->req->body_too_large = true;
 		else
@@ -295,6 +557,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return http_write(wsi, pss);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (pss)
+			lws_sul_cancel(&pss->body_sul);
 		if (pss && pss->req) {
 			if (pss->in_pool) {
 				pss->req->wsi = NULL; /* http_job_done frees it */
@@ -326,6 +590,47 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
 const struct lws_protocols http_protocol = {
 	"http", http_callback, sizeof(struct http_pss), 0, 0, NULL, 0,
+};
+
+/* Canned: what a connection that is not HTTP at all gets (see http_refuse_callback). */
+static const char http_not_http[] =
+    "HTTP/1.1 400 Bad Request\r\n"
+    "content-type: application/json; charset=utf-8\r\n"
+    "x-content-type-options: nosniff\r\n"
+    "connection: close\r\n"
+    "content-length: 75\r\n"
+    "\r\n"
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"this is not an HTTP/1.1 request\"}}";
+
+/*
+ * A connection whose first line lws cannot read as HTTP (an unknown method,
+ * a TLS ClientHello on the plain port) falls back to this raw protocol: it
+ * answers a JSON 400 instead of lws' hang-up, and closes.
+ */
+static int
+http_refuse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+    size_t len)
+{
+	unsigned char buf[LWS_PRE + sizeof http_not_http];
+
+	(void)user, (void)in, (void)len;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_ADOPT:
+		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		memcpy(buf + LWS_PRE, http_not_http, sizeof http_not_http - 1);
+		lws_write(wsi, buf + LWS_PRE, sizeof http_not_http - 1, LWS_WRITE_RAW);
+		return -1;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* never a WebSocket subprotocol */
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+static const struct lws_protocols http_refuse_protocol = {
+	"folio-not-http", http_refuse_callback, 0, 0, 0, NULL, 0,
 };
 
 static struct lws_context *http_ctx;
@@ -396,7 +701,9 @@ int
 http_serve(void)
 {
 	/* The protocols it speaks: HTTP (and WebSocket upgrades of it), the event stream. */
-	const struct lws_protocols protocols[] = { http_protocol, events_protocol, { 0 } };
+	const struct lws_protocols protocols[] = { http_protocol, events_protocol,
+		http_refuse_protocol, { 0 } };
+	static struct lws_token_limits limits;
 	struct lws_context_creation_info info;
 	char iface[128];
 	size_t k;
@@ -413,11 +720,25 @@ http_serve(void)
 	info.port = port;
 	info.iface = iface;
 	info.protocols = protocols;
-	info.max_http_header_data = 8192;
+	/*
+	 * A header, the path or an argument is cut at HTTP_HEADER_MAX and answered
+	 * 431 (http_header_cut). lws itself hangs up, with no callback we could
+	 * answer from, when all headers pass HTTP_HEADER_SPACE or a known header
+	 * repeats more often than it has fragments for.
+	 */
+	for (k = 0; k < WSI_TOKEN_COUNT; k++)
+		limits.token_limit[k] = HTTP_HEADER_MAX;
+	info.token_limits = &limits;
+	info.max_http_header_data = HTTP_HEADER_SPACE;
 	info.keepalive_timeout = 60;
 	info.timeout_secs = 30;
 	info.retry_and_idle_policy = events_idle_policy();
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL);
+	info.headers = &http_nosniff;
+	/* Not HTTP at all: http_refuse_protocol answers instead of a silent close. */
+	info.listen_accept_role = "raw-skt";
+	info.listen_accept_protocol = http_refuse_protocol.name;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL) |
+	    LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if ((http_ctx = lws_create_context(&info)) == NULL) {
 		log_error("cannot listen on %s", cfg.listen);
 		return -1;

@@ -55,6 +55,7 @@ static struct {
 	counter events_delivered, events_dropped;
 	counter mail_sent, mail_retry, mail_failed;
 	counter reminders_sent;
+	counter password_checks;
 	atomic_int_fast64_t mail_depth;         /* -1 until the first refresh */
 	atomic_int_fast64_t mail_heartbeat_us;  /* 0: the worker has not run yet */
 	double started;                         /* wall clock, for process_start_time_seconds */
@@ -163,6 +164,12 @@ void
 metrics_reminder_sent(void)
 {
 	atomic_fetch_add_explicit(&m.reminders_sent, 1, memory_order_relaxed);
+}
+
+void
+metrics_password_checked(void)
+{
+	atomic_fetch_add_explicit(&m.password_checks, 1, memory_order_relaxed);
 }
 
 static uint64_t
@@ -308,6 +315,9 @@ metrics_render(struct buf *b)
 	    (double)(metrics_get(&m.mail_retry) + metrics_get(&m.mail_failed)));
 	metrics_put_one(b, "folio_reminders_sent_total", "counter", "Automatic reminders sent.",
 	    (double)metrics_get(&m.reminders_sent));
+	metrics_put_one(b, "folio_password_checks_total", "counter",
+	    "Passwords verified with argon2id (logins, also for unknown addresses; password changes).",
+	    (double)metrics_get(&m.password_checks));
 	if (age >= 0)
 		metrics_put_one(b, "folio_mail_worker_heartbeat_age_seconds", "gauge",
 		    "Seconds since the mail worker last showed progress.", age);
@@ -413,8 +423,8 @@ metrics_write(struct lws *wsi, struct metrics_pss *pss)
 {
 	unsigned char buf[LWS_PRE + 16384], *start = buf + LWS_PRE, *p = start,
 					       *end = buf + sizeof buf - 1;
-	size_t n;
 	bool last;
+	int w;
 
 	if (pss->status == 0)
 		return 0;
@@ -431,18 +441,8 @@ metrics_write(struct lws *wsi, struct metrics_pss *pss)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	n = pss->out.len - pss->sent;
-	if (n > sizeof buf - LWS_PRE - 1)
-		n = sizeof buf - LWS_PRE - 1;
-	last = pss->sent + n == pss->out.len;
-	memcpy(start, pss->out.data + pss->sent, n);
-	if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
-		return -1;
-	pss->sent += n;
-	if (!last) {
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
+	if ((w = http_write_chunk(wsi, start, sizeof buf - LWS_PRE - 1, &pss->out, &pss->sent)) <= 0)
+		return w;
 	buf_free(&pss->out);
 	last = pss->status != 200; /* an error may leave a body unread: close */
 	pss->status = 0;

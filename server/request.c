@@ -31,6 +31,7 @@ req_free(struct request *req)
 	free(req->path);
 	free(req->authorization);
 	free(req->content_type);
+	free(req->user_agent);
 	free(req->user.name);
 	free(req->user.email);
 	buf_free(&req->body);
@@ -78,6 +79,7 @@ req_json(struct request *req)
 {
 	struct json_limits lim = { (int)cfg.json_depth, (size_t)cfg.json_string };
 	struct json_object *o;
+	enum json_fail why;
 	char err[256];
 
 	/* application/json, optionally with parameters; not application/json-seq and the like. */
@@ -87,9 +89,10 @@ req_json(struct request *req)
 		    "send the body as Content-Type: application/json");
 		return NULL;
 	}
-	o = json_parse(buf_str(&req->body), req->body.len, &lim, err, sizeof err);
+	o = json_parse_why(buf_str(&req->body), req->body.len, &lim, &why, err, sizeof err);
 	if (o == NULL) {
-		reply_error(req, 400, "malformed_json", "%s", err);
+		/* Before any handler or statement: nothing of such a body is stored. */
+		reply_error(req, 400, why == JSON_FAIL_TEXT ? "invalid_utf8" : "malformed_json", "%s", err);
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {

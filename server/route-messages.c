@@ -55,8 +55,11 @@ message_draft_make(struct db *db, const struct principal *u, const char *body, b
 	size_t n = 0;
 
 	memset(d, 0, sizeof *d);
-	/* Only a body with an '@' can mention anyone: the others never ask. */
-	if (strchr(body, '@') != NULL) {
+	/*
+	 * Only staff mention (a contact learns no staff ids from its own "@name"),
+	 * and only a body with an '@' can: the others never ask.
+	 */
+	if (u->kind == USER_STAFF && strchr(body, '@') != NULL) {
 		if (db_mention_names(db, u->firm_id, &staff) != 0)
 			return -1;
 		ids = mention_find(body, staff.v, staff.n, &n);

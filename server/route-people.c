@@ -22,14 +22,14 @@ valid_email(struct request *req, const char *email)
 	return true;
 }
 
-/* Hashes a password of 8 to 1024 bytes. Replies 422 and returns NULL when too short. */
+/* Hashes a new password. Replies 422 and returns NULL when the policy refuses it. */
 static char *
 new_password_hash(struct request *req, const char *password)
 {
-	char *hash;
+	char *hash, why[256];
 
-	if (strlen(password) < 8) {
-		reply_error(req, 422, "invalid_field", "password must have at least 8 characters");
+	if (auth_password_policy(password, why, sizeof why) != 0) {
+		reply_error(req, 422, "invalid_field", "password %s", why);
 		return NULL;
 	}
 	if ((hash = auth_hash_password(password)) == NULL)

@@ -1,13 +1,31 @@
 /*
- * route-sessions.c -- health, log in and out, the current user, the test clock.
- * The login throttle's limits are here; its SQL is in db-sessions.c.
+ * route-sessions.c -- health, log in and out, my sessions and my password, the
+ * current user, the test clock. The login throttle's limits and the password
+ * policy's use are here; the SQL is in db-sessions.c, hashing in auth.c.
  */
 #include "foliod.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
-#define LOGIN_MAX_PER_ACCOUNT 100  /* failed logins per email per hour */
-#define LOGIN_MAX_PER_ADDRESS 1000 /* failed logins per address per hour */
+/*
+ * Failed logins are weighed per (account, address) over the last hour: after
+ * LOGIN_FREE failures the pair waits LOGIN_BASE seconds, doubling with each
+ * further failure up to LOGIN_CAP. Over LOGIN_CEILING failures of an account
+ * from anywhere, every address of that account backs off after its first
+ * failure and from a longer base: guessing from many addresses slows down,
+ * yet the right password from an address without failures still gets in.
+ * An address that fails LOGIN_MAX_PER_ADDRESS times in an hour (any account)
+ * waits until it is below again.
+ */
+#define LOGIN_FREE 5
+#define LOGIN_BASE 1.0
+#define LOGIN_CEILING 100
+#define LOGIN_CEILING_FREE 1
+#define LOGIN_CEILING_BASE 15.0
+#define LOGIN_CAP 900.0
+#define LOGIN_MAX_PER_ADDRESS 1000
+#define LOGIN_FIRMS_MAX 20 /* firms one address may log in to */
 
 void
 route_healthz(struct request *req, struct db *db)
@@ -21,20 +39,99 @@ route_healthz(struct request *req, struct db *db)
 	reply_json(req, 200, o);
 }
 
-/* True when this email or address has failed too often in the last hour. */
+/* Seconds this (account, address) must still wait by the counts; <= 0: none. */
+static double
+session_backoff(const struct login_counts *n)
+{
+	bool over = n->account >= LOGIN_CEILING;
+	int64_t free_ = over ? LOGIN_CEILING_FREE : LOGIN_FREE, k = n->pair - free_;
+	double delay = over ? LOGIN_CEILING_BASE : LOGIN_BASE, wait = 0;
+
+	if (k >= 0) {
+		while (k-- > 0 && delay < LOGIN_CAP)
+			delay *= 2;
+		wait = (delay > LOGIN_CAP ? LOGIN_CAP : delay) - n->pair_age;
+	}
+	return wait > n->address_wait ? wait : n->address_wait;
+}
+
+/* True when this account and address must wait: replies 429 with Retry-After (or 503). */
 static bool
 session_throttled(struct request *req, struct db *db, const char *email)
 {
-	/* Seconds until the oldest failure that counts leaves the hour: the Retry-After. */
-	int64_t wait = db_sessions_throttle_wait(db, email, req->client, LOGIN_MAX_PER_ACCOUNT,
-	    LOGIN_MAX_PER_ADDRESS);
+	static const struct login_limits lim = { 64, LOGIN_CEILING, LOGIN_MAX_PER_ADDRESS };
+	struct login_counts n;
+	double wait;
+	long long secs;
 
-	if (wait <= 0)
+	if (db_sessions_throttle(db, email, req->client, &lim, &n) != 0)
+		return true; /* db->broken: the dispatcher answers 503 */
+	if ((wait = session_backoff(&n)) <= 0)
 		return false;
-	snprintf(req->retry_after, sizeof req->retry_after, "%lld", (long long)wait);
+	secs = (long long)wait + ((double)(long long)wait < wait); /* rounded up */
+	snprintf(req->retry_after, sizeof req->retry_after, "%lld", secs);
 	reply_error(req, 429, "too_many_attempts", "too many failed logins; try again in %lld seconds",
-	    (long long)wait);
+	    secs);
 	return true;
+}
+
+/* 409 choose_firm: the password matched in several firms; firms lists them. */
+static void
+session_choose_firm(struct request *req, const struct login_candidate *c, const int *ok, int n)
+{
+	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *firms = json_object_new_array(), *f;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		f = json_object_new_object();
+		json_object_object_add(f, "id", json_object_new_int64(c[i].firm_id));
+		json_object_object_add(f, "name", json_object_new_string(c[i].firm_name));
+		json_object_array_add(firms, f);
+	}
+	json_object_object_add(e, "code", json_object_new_string("choose_firm"));
+	json_object_object_add(e, "message",
+	    json_object_new_string("this address belongs to several firms: log in again with firm_id"));
+	json_object_object_add(o, "error", e);
+	json_object_object_add(o, "firms", firms);
+	reply_json(req, 409, o);
+}
+
+/*
+ * Checks the password against every user of the address (in firm_id, if
+ * given) -- against a dummy when there is none. Returns the one user id it
+ * matches, 0 when none (the failure recorded; 401 sent), -1 when answered.
+ */
+static int64_t
+session_verify(struct request *req, struct db *db, const char *email, const char *password,
+    int64_t firm_id)
+{
+	struct login_candidate c[LOGIN_FIRMS_MAX];
+	int ok[LOGIN_FIRMS_MAX] = { 0 }, n, i, nok = 0;
+	int64_t id = 0;
+
+	if ((n = db_sessions_login_candidates(db, email, firm_id, c, LOGIN_FIRMS_MAX)) < 0)
+		return -1;
+	if (n == 0)
+		auth_check_password(NULL, password);
+	for (i = 0; i < n; i++)
+		if ((ok[i] = auth_check_password(c[i].hash, password)) != 0) {
+			nok++;
+			id = c[i].id;
+		}
+	if (nok > 1)
+		session_choose_firm(req, c, ok, n);
+	db_sessions_candidates_free(c, n);
+	if (nok > 1)
+		return -1;
+	if (nok == 0) {
+		if (db_sessions_login_failed(db, email, req->client) == 0)
+			reply_error(req, 401, "invalid_credentials", "wrong email or password");
+		return 0;
+	}
+	return id;
 }
 
 void
@@ -42,26 +139,19 @@ route_sessions_create(struct request *req, struct db *db)
 {
 	struct json_object *body, *user, *o;
 	const char *email = NULL, *password = NULL;
-	char token[64], *hash;
-	int64_t id = 0;
-	bool ok = false;
+	char token[64];
+	int64_t id = 0, firm_id = 0;
 
 	if ((body = req_json(req)) == NULL)
 		return;
 	if (!field_string(req, body, "email", true, 254, &email) ||
 	    !field_string(req, body, "password", true, 1024, &password) ||
-	    session_throttled(req, db, email))
+	    !field_int(req, body, "firm_id", false, 1, INT64_MAX, &firm_id) ||
+	    session_throttled(req, db, email) ||
+	    (id = session_verify(req, db, email, password, firm_id)) <= 0)
 		goto out;
-	if ((hash = db_sessions_login_hash(db, email, &id)) != NULL) {
-		ok = auth_check_password(hash, password);
-		free(hash);
-	}
-	if (!ok) {
-		db_sessions_login_failed(db, email, req->client);
-		reply_error(req, 401, "invalid_credentials", "wrong email or password");
-		goto out;
-	}
-	if (auth_session_create(db, id, token) != 0 || (user = db_sessions_user(db, id)) == NULL)
+	if (auth_session_create(db, id, req->client, req->user_agent, token) != 0 ||
+	    (user = db_sessions_user(db, id)) == NULL)
 		goto out;
 	req->user.id = id;
 	o = json_object_new_object();
@@ -106,5 +196,75 @@ route_test_clock(struct request *req, struct db *db)
 			reply_json(req, 200, o);
 		}
 	}
+	json_object_put(body);
+}
+
+void
+route_sessions_list(struct request *req, struct db *db)
+{
+	struct json_object *a = db_sessions_list(db, req->user.id, req->user.session_id,
+	    cfg.session_idle_minutes, cfg.contact_idle_minutes);
+
+	if (a)
+		reply_list(req, a, NULL);
+}
+
+void
+route_sessions_revoke(struct request *req, struct db *db)
+{
+	int n = db_sessions_revoke_mine(db, req->user.id, req->ids[0]);
+
+	if (n == 1)
+		reply_empty(req, 204);
+	else if (n == 0)
+		reply_error(req, 404, "not_found", "no such session");
+}
+
+/*
+ * POST /me/password {current_password, new_password}: a wrong current
+ * password counts as a failed login of this address (the same throttle), so
+ * a stolen token cannot guess it faster than a login could.
+ */
+void
+route_me_password(struct request *req, struct db *db)
+{
+	struct json_object *body, *o;
+	const char *current = NULL, *new_pw = NULL;
+	char *hash = NULL, why[256];
+	bool ok;
+	long n;
+
+	if ((body = req_json(req)) == NULL)
+		return;
+	if (!field_string(req, body, "current_password", true, 1024, &current) ||
+	    !field_string(req, body, "new_password", true, 1024, &new_pw) ||
+	    session_throttled(req, db, req->user.email))
+		goto out;
+	hash = db_sessions_password_hash(db, req->user.id);
+	if (db->broken)
+		goto out;
+	ok = auth_check_password(hash, current);
+	free(hash);
+	hash = NULL;
+	if (!ok) {
+		if (db_sessions_login_failed(db, req->user.email, req->client) == 0)
+			reply_error(req, 422, "invalid_field", "current_password is not your password");
+		goto out;
+	}
+	if (auth_password_policy(new_pw, why, sizeof why) != 0) {
+		reply_error(req, 422, "invalid_field", "new_password %s", why);
+		goto out;
+	}
+	if ((hash = auth_hash_password(new_pw)) == NULL) {
+		reply_error(req, 500, "internal_error", "internal server error");
+		goto out;
+	}
+	if ((n = db_sessions_set_password(db, req->user.id, req->user.session_id, hash)) < 0 ||
+	    (o = db_sessions_user(db, req->user.id)) == NULL)
+		goto out;
+	json_object_object_add(o, "sessions_revoked", json_object_new_int64(n));
+	reply_json(req, 200, o);
+out:
+	free(hash);
 	json_object_put(body);
 }

@@ -12,6 +12,7 @@ libpq-dev
 libcurl4-openssl-dev
 libncurses-dev
 libsodium-dev
+libpwquality-dev
 libcmark-dev
 libsystemd-dev
 libarchive-dev

@@ -218,7 +218,7 @@ def unknown_routes_are_404_and_wrong_methods_405():
                  "/api/v1/accounts/18446744073709551617"):
         err(o.get(path), 404, what=path)
     for method, path in (("PUT", "/api/v1/me"), ("DELETE", "/api/v1/threads"), ("POST", "/healthz"),
-                         ("GET", "/api/v1/sessions"), ("PATCH", f"/api/v1/accounts/{w.acct['id']}"),
+                         ("PUT", "/api/v1/sessions"), ("PATCH", f"/api/v1/accounts/{w.acct['id']}"),
                          ("GET", f"/api/v1/tasks/{w.t['tasks'][0]['id']}"), ("DELETE", f"/api/v1/threads/{w.t['id']}"),
                          ("PUT", f"/api/v1/threads/{w.t['id']}"), ("GET", f"/api/v1/threads/{w.t['id']}/read"),
                          ("DELETE", "/api/v1/sessions"), ("GET", "/api/v1/sessions/current")):

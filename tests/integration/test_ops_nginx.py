@@ -42,8 +42,10 @@ class Proxy:
     """foliod behind nginx."""
 
     def __init__(self):
-        self.srv = h.Server(args=["--trusted-proxy", "127.0.0.1/32"], name="foliod-behind-nginx")
         self.https_port = h.free_port()
+        # The public URL is the proxy's: mails link to it, and browsers' Origin is it.
+        self.srv = h.Server(args=["--trusted-proxy", "127.0.0.1/32"], name="foliod-behind-nginx",
+                            env={"FOLIO_PUBLIC_URL": f"https://folio.example.com:{self.https_port}"})
         self.http_port = h.free_port()
         self.cert = os.path.join(TMP, "cert.pem")
         self.key = os.path.join(TMP, "key.pem")
