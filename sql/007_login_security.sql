@@ -1,6 +1,11 @@
 -- Issue 13, parts 4 to 6: logging in without lockout or enumeration, sessions
 -- with an idle timeout that their owner can list and revoke.
 
+-- The locks of this file, taken at once in the order the token check takes them
+-- (sessions, then users): a previous release serving meanwhile waits for the
+-- migration instead of deadlocking with it.
+LOCK TABLE sessions, users IN ACCESS EXCLUSIVE MODE;
+
 -- Addresses are unique per firm, not across firms: a person who is a contact of
 -- two firms has a user in each and chooses the firm after the password matched.
 DROP INDEX users_email;

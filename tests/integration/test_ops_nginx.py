@@ -178,8 +178,10 @@ http {{
         """wss:// through nginx, from the client's address, trusting only the test's certificate."""
         raw = socket.create_connection(("127.0.0.1", self.https_port), timeout=30, source_address=(source, 0))
         tls = self.ctx.wrap_socket(raw, server_hostname="folio.example.com")
+        # The Origin a browser on the public URL sends (websocket-client would say http://).
         return websocket.create_connection(f"wss://folio.example.com:{self.https_port}/api/v1/events?since={since}",
-                                           header=["Authorization: Bearer " + token], socket=tls, timeout=30)
+                                           header=["Authorization: Bearer " + token], socket=tls, timeout=30,
+                                           origin=f"https://folio.example.com:{self.https_port}")
 
 
 _proxy = None
