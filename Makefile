@@ -59,15 +59,26 @@ build/locale/%/LC_MESSAGES/folio.mo: tui/po/%.po
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
 $(OUT)/tui/i18n.o: CPPFLAGS += -DFOLIO_LOCALEDIR='"$(LOCALEDIR)"'
+# The server's mail in the firm's language (server/po/LANG.po, see server/mail-lang.c): the
+# text domain "foliod", beside the client's; `make pot` extracts server/po/foliod.pot too.
+SERVER_MO := $(patsubst server/po/%.po,build/locale/%/LC_MESSAGES/foliod.mo,$(wildcard server/po/*.po))
+all: $(SERVER_MO)
+build/locale/%/LC_MESSAGES/foliod.mo: server/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
+$(OUT)/server/mail-lang.o: CPPFLAGS += -DFOLIO_LOCALEDIR='"$(LOCALEDIR)"'
 .PHONY: pot install-locale
 pot:
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
 	    --package-name=folio --sort-by-file -o tui/po/folio.pot $(TUI_SRC)
+	xgettext --from-code=UTF-8 --language=C --keyword=T --keyword=NP_:1c,2 \
+	    --keyword=mail_lang_text:2 --add-comments=TRANSLATORS --package-name=foliod --sort-by-file \
+	    -o server/po/foliod.pot server/mail-compose.c server/mail-lang.c
 install: install-locale
-install-locale: $(TUI_MO)
-	for mo in $(TUI_MO); do l=$${mo#build/locale/}; l=$${l%%/*}; \
+install-locale: $(TUI_MO) $(SERVER_MO)
+	for mo in $(TUI_MO) $(SERVER_MO); do l=$${mo#build/locale/}; l=$${l%%/*}; \
 	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
-	    install -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/folio.mo || exit 1; done
+	    install -m 644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/$${mo##*/} || exit 1; done
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)

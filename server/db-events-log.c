@@ -45,8 +45,31 @@ db_events_log_rows(const struct pg_result *res)
 	return head;
 }
 
+/*
+ * The visibility rule of events_audience() (events-hub.c) as SQL, for $3 the
+ * firm, $4 the user and (contacts only) $5 the account, so that a
+ * stream reads only its own events: a cursor that walked past other people's
+ * events would tell a contact that staff-only events exist in its threads
+ * (man folio-api(7), EVENTS). Contacts read through the partial indexes of
+ * sql/009_no_trace.sql, staff through events_firm.
+ */
+static const char events_visible_staff[] =
+    "firm_id = $3 AND (user_id IS NULL OR user_id = $4)";
+static const char events_visible_contact[] =
+    "firm_id = $3 AND NOT staff_only AND (account_id = $5 OR user_id = $4)"
+    " AND (user_id IS NULL OR user_id = $4)";
+
+static void
+db_events_log_viewer(struct params *p, const struct events_viewer *who)
+{
+	p_int(p, who->firm_id);
+	p_int(p, who->user_id);
+	if (!who->staff)
+		p_int(p, who->account_id);
+}
+
 int
-db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
+db_events_log_read(struct db *db, int64_t after, const struct events_viewer *who, int limit,
     struct db_events_log_page *pg)
 {
 	struct params p = { 0 };
@@ -59,14 +82,15 @@ db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
 	p_int(&p, after);
 	p_int(&p, limit);
 	/*
-	 * A firm's events are picked from its own index entries (events_firm), not
-	 * by walking the whole log after the cursor and dropping other firms' rows:
-	 * a small firm resuming from far back would read everyone's events.
+	 * A reader's events are picked from their own index entries, not by
+	 * walking the whole log after the cursor and dropping other rows: a small
+	 * firm resuming from far back would read everyone's events.
 	 */
-	if (firm_id > 0) {
-		p_int(&p, firm_id);
-		buf_printf(&sql, "%s WHERE id IN (SELECT id FROM events WHERE firm_id = $3 AND id > $1"
-				 " ORDER BY id LIMIT $2) ORDER BY id", events_columns);
+	if (who != NULL) {
+		db_events_log_viewer(&p, who);
+		buf_printf(&sql, "%s WHERE id IN (SELECT id FROM events WHERE %s AND id > $1"
+				 " ORDER BY id LIMIT $2) ORDER BY id", events_columns,
+		    who->staff ? events_visible_staff : events_visible_contact);
 	} else
 		buf_printf(&sql, "%s WHERE id > $1 ORDER BY id LIMIT $2", events_columns);
 	res = db_exec(db, buf_str(&sql), &p);
@@ -82,8 +106,33 @@ db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
 	return 0;
 }
 
+/*
+ * Where a stream without since starts. For a contact (or staff viewing as
+ * one): after the last event it may see, or at the horizon when retention took
+ * them all -- not the log's end, which would count staff-only events. Staff
+ * start at the log's end, a point every reader may resume from. -1 on failure.
+ */
+static int64_t
+db_events_log_start(struct db *db, const struct events_viewer *who, int64_t horizon)
+{
+	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	int64_t last;
+
+	if (who->staff)
+		return db_events_log_head(db);
+	p_int(&p, horizon);
+	p_int(&p, 1); /* $2: one row; the viewer's parameters are $3 on, as in a read */
+	db_events_log_viewer(&p, who);
+	buf_printf(&sql, "SELECT greatest($1::bigint, (SELECT id FROM events WHERE %s"
+			 " ORDER BY id DESC LIMIT $2), 0)", events_visible_contact);
+	last = db_one_int(db, buf_str(&sql), &p, -1);
+	buf_free(&sql);
+	return last;
+}
+
 int
-db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
+db_events_log_fetch(struct db *db, int64_t since, const struct events_viewer *who, int limit,
     struct db_events_log_page *pg)
 {
 	struct pg_result *res;
@@ -107,8 +156,8 @@ db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
 	issued = db_int(res, 0, 1);
 	db_clear(res);
 	if (since < 0) {
-		/* From the end as of this snapshot: nothing to read yet. */
-		if ((pg->last = db_events_log_head(db)) >= 0)
+		/* From the end as who sees it in this snapshot: nothing to read yet. */
+		if ((pg->last = db_events_log_start(db, who, horizon)) >= 0)
 			rc = db_commit(db);
 		goto out;
 	}
@@ -118,7 +167,7 @@ db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
 		rc = 0;
 		goto out;
 	}
-	if (db_events_log_read(db, since, firm_id, limit, pg) == 0)
+	if (db_events_log_read(db, since, who, limit, pg) == 0)
 		rc = db_commit(db);
 out:
 	db_rollback(db);

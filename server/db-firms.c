@@ -1,7 +1,8 @@
 /*
  * db-firms.c -- SQL for a new firm with its owner, in one transaction
- * (`foliod create-firm`). It does not read arguments or hash the password
- * (firm.c).
+ * (`foliod create-firm`), and for the firm's settings (its mail language).
+ * It does not read arguments or hash the password (firm.c) nor check who
+ * may change a setting (route-firm.c).
  */
 #include "foliod.h"
 
@@ -9,14 +10,16 @@
 
 int64_t
 db_firms_create(struct db *db, const char *name, const char *email, const char *owner_name,
-    const char *hash)
+    const char *hash, const char *language)
 {
 	struct params p = { 0 };
 	int64_t firm, user;
 
 	p_str(&p, name);
+	p_str(&p, language);
 	if (db_begin(db) != 0 ||
-	    (firm = db_one_int(db, "INSERT INTO firms (name) VALUES ($1) RETURNING id", &p, 0)) <= 0)
+	    (firm = db_one_int(db, "INSERT INTO firms (name, language) VALUES ($1, $2) RETURNING id",
+		 &p, 0)) <= 0)
 		return -1;
 	memset(&p, 0, sizeof p);
 	p_int(&p, firm);
@@ -36,4 +39,23 @@ db_firms_create(struct db *db, const char *name, const char *email, const char *
 	    db_commit(db) != 0)
 		return -1;
 	return firm;
+}
+
+struct json_object *
+db_firms_get(struct db *db, int64_t firm_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	return db_one_json(db, "SELECT id, name, language FROM firms WHERE id = $1", &p);
+}
+
+int
+db_firms_language_set(struct db *db, int64_t firm_id, const char *language)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_str(&p, language);
+	return db_run(db, "UPDATE firms SET language = $2 WHERE id = $1", &p) == 1 ? 0 : -1;
 }

@@ -36,7 +36,8 @@ db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t
 	/* Without a message: the last one a contact may see (what a reminder is about). */
 	row = db_one_json(db,
 	    "SELECT t.id AS thread_id, t.firm_id, t.account_id, t.subject, t.assignee_id,"
-	    " a.name AS account_name, f.name AS firm_name, m.id AS message_id, m.body, m.body_html,"
+	    " a.name AS account_name, f.name AS firm_name, f.language, m.id AS message_id, m.body,"
+	    " m.body_html, extract(epoch FROM m.created_at)::bigint AS message_at,"
 	    " coalesce(m.internal, false) AS internal, coalesce(m.mentions, '{}') AS mentions,"
 	    " x.id AS actor_id, x.kind AS actor_kind, x.name AS actor_name,"
 	    " k.id AS task_id, k.title AS task_title, coalesce(k.done, false) AS task_done"
@@ -58,6 +59,7 @@ db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t
 	json_get_int(row, "message_id", &c->message_id);
 	json_get_int(row, "actor_id", &c->actor_id);
 	json_get_int(row, "task_id", &c->task_id);
+	json_get_int(row, "message_at", &c->message_at);
 	json_get_bool(row, "internal", &c->internal);
 	json_get_bool(row, "task_done", &c->task_done);
 	json_get_array(row, "mentions", &c->mentions);
@@ -70,6 +72,7 @@ db_notify_ctx_load(struct db *db, int64_t thread_id, int64_t message_id, int64_t
 	c->body = db_notify_str(row, "body");
 	c->body_html = db_notify_str(row, "body_html");
 	c->task_title = db_notify_str(row, "task_title");
+	c->language = db_notify_str(row, "language");
 	return 0;
 }
 

@@ -4,8 +4,15 @@
  */
 #include "foliod.h"
 
-
 #include <string.h>
+
+/*
+ * Accounts sort by name in German order (ICU, "Bäckerei" with B); the
+ * cursor's key compares in the same collation, and both match the indexes
+ * of sql/008_language.sql. CURSOR_NAME_KEY takes the parameter's number.
+ */
+#define ACCOUNT_NAME_KEY "lower(a.name) COLLATE \"de-x-icu\""
+#define CURSOR_NAME_KEY "lower($%d) COLLATE \"de-x-icu\""
 
 /*
  * The account object for user $1 (staff? $2), who sees the activity column
@@ -60,23 +67,25 @@ db_accounts_list(struct db *db, const struct principal *u, const char *q, bool u
 		p_int(&p, pk->after_id);
 		n += 2;
 		if (by_name)
-			buf_printf(&where, " AND (lower(a.name), a.id) > (lower($%d), $%d)", n - 1, n);
+			buf_printf(&where, " AND (" ACCOUNT_NAME_KEY ", a.id) > (" CURSOR_NAME_KEY ", $%d)",
+			    n - 1, n);
 		else if (pk->key[0] == NULL)
-			buf_printf(&where, " AND a.%s IS NULL AND (lower(a.name), a.id) > (lower($%d), $%d)",
+			buf_printf(&where,
+			    " AND a.%s IS NULL AND (" ACCOUNT_NAME_KEY ", a.id) > (" CURSOR_NAME_KEY ", $%d)",
 			    col, n - 1, n);
 		else {
 			p_str(&p, pk->key[0]);
 			n++;
 			buf_printf(&where,
 			    " AND (a.%1$s < $%2$d::timestamptz OR a.%1$s IS NULL OR (a.%1$s = $%2$d::timestamptz"
-			    " AND (lower(a.name), a.id) > (lower($%3$d), $%4$d)))",
+			    " AND (" ACCOUNT_NAME_KEY ", a.id) > (lower($%3$d) COLLATE \"de-x-icu\", $%4$d)))",
 			    col, n, n - 2, n - 1);
 		}
 	}
 	if (by_name)
-		buf_puts(&order, "lower(a.name), a.id");
+		buf_puts(&order, ACCOUNT_NAME_KEY ", a.id");
 	else
-		buf_printf(&order, "a.%s DESC NULLS LAST, lower(a.name), a.id", col);
+		buf_printf(&order, "a.%s DESC NULLS LAST, " ACCOUNT_NAME_KEY ", a.id", col);
 	/*
 	 * Unread counts cost a look at every thread: take the page first and
 	 * count for its rows only, unless the filter itself is on unread.
@@ -87,7 +96,8 @@ db_accounts_list(struct db *db, const struct principal *u, const char *q, bool u
 		buf_printf(&sql, ", a.%s AS activity FROM accounts a WHERE %s) a WHERE unread_count > 0"
 				 " ORDER BY %s LIMIT $4 OFFSET $5",
 		    col, buf_str(&where),
-		    by_name ? "lower(a.name), a.id" : "a.activity DESC NULLS LAST, lower(a.name), a.id");
+		    by_name ? ACCOUNT_NAME_KEY ", a.id" :
+			      "a.activity DESC NULLS LAST, " ACCOUNT_NAME_KEY ", a.id");
 	} else {
 		buf_puts(&sql, "SELECT ");
 		account_cols(&sql, staff);

@@ -3,6 +3,9 @@
  */
 #include "foliod.h"
 
+/* Names in German order (ICU), as the index templates_name_de (sql/008_language.sql). */
+#define TEMPLATE_NAME_KEY "lower(name) COLLATE \"de-x-icu\""
+
 static const char template_cols[] =
     "id, name, subject, body, json_build_object('enabled', reminders_enabled,"
     " 'interval_days', reminder_interval_days, 'max_count', reminder_max_count) AS reminders,"
@@ -22,9 +25,9 @@ db_templates_list(struct db *db, int64_t firm_id, const struct page_keys *pk)
 	if (pk->after) {
 		p_str(&p, pk->key[0]);
 		p_int(&p, pk->after_id);
-		buf_puts(&sql, " AND (lower(name), id) > (lower($4), $5)");
+		buf_puts(&sql, " AND (" TEMPLATE_NAME_KEY ", id) > (lower($4) COLLATE \"de-x-icu\", $5)");
 	}
-	buf_puts(&sql, " ORDER BY lower(name), id LIMIT $2 OFFSET $3");
+	buf_puts(&sql, " ORDER BY " TEMPLATE_NAME_KEY ", id LIMIT $2 OFFSET $3");
 	a = db_all_json(db, buf_str(&sql), &p);
 	buf_free(&sql);
 	return a;

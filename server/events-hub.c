@@ -85,6 +85,7 @@ events_frame_build(const struct events_ev *ev, const char *payload)
 	buf_puts(&b, *p ? p : "}");
 	f = xmalloc(sizeof *f + b.len + 1);
 	f->refs = 1;
+	f->id = ev->id;
 	f->len = b.len;
 	memcpy(f->text, b.data, b.len + 1);
 	buf_free(&b);

@@ -6,6 +6,13 @@
  * holding the thread: the fan-out (events-hub.c) or an lws_sul timer answers it.
  * The hand-over from the read to the wait uses the hub's ring, as the
  * WebSocket does (events-ws.c).
+ *
+ * The answer's `next` is the id of the last event in it, or the caller's
+ * since when there is none: never an id the caller was not given. A cursor
+ * that moved past other people's events would tell a contact that staff
+ * wrote internal notes in its thread (and anyone how busy other firms are).
+ * The log is read through the caller's visibility (db-events-log.c), so
+ * polling from an old since costs only the caller's own events.
  */
 #include "foliod.h"
 
@@ -22,6 +29,7 @@ struct events_wait {
 	bool linked;
 	struct events_viewer who;
 	int64_t cursor;              /* every event up to here is in items or not for us */
+	int64_t next_id;             /* the caller's cursor: since, or the last id in items */
 	int64_t limit;
 	uint64_t count;              /* hub fan-out count before the read */
 	int64_t wait_s;
@@ -40,6 +48,7 @@ events_poll_add(void *arg, struct events_frame *f)
 	if (w->nitems++)
 		buf_putc(&w->items, ',');
 	buf_append(&w->items, f->text, f->len);
+	w->next_id = f->id;
 }
 
 /* {"items":[...],"next":N}: next is the since of the following call. */
@@ -75,7 +84,7 @@ events_poll_answer(struct events_wait *w)
 	struct request *req = w->req;
 
 	metrics_events_delivered((uint64_t)w->nitems);
-	events_poll_reply(req, &w->items, w->cursor);
+	events_poll_reply(req, &w->items, w->next_id);
 	events_poll_drop(w);
 	lws_callback_on_writable(req->wsi);
 }
@@ -161,7 +170,7 @@ events_poll_read(struct request *req, struct db *db, struct events_wait *w, bool
 	int pages = 0;
 
 	do {
-		if (db_events_log_fetch(db, w->cursor, w->who.firm_id, (int)w->limit, &pg) != 0)
+		if (db_events_log_fetch(db, w->cursor, &w->who, (int)w->limit, &pg) != 0)
 			return -1; /* route_run answers 503 for a lost database */
 		if (pg.resync) {
 			reply_error(req, 409, "resync_required",
@@ -197,13 +206,17 @@ events_poll_route(struct request *req, struct db *db)
 		reply_error(req, 503, "database_unavailable", "the event log is not reachable yet");
 		goto done;
 	}
-	/* Without since: from the log's current end, so the answer is a cursor to start from. */
+	/* Without since: from the stream's current end, so the answer is a cursor to start from. */
 	w->cursor = since;
 	if (events_poll_read(req, db, w, &more) != 0)
 		goto done;
+	if (since < 0)
+		w->next_id = w->cursor;
+	else if (w->nitems == 0)
+		w->next_id = since;
 	if (w->nitems > 0 || w->wait_s == 0 || more) {
 		metrics_events_delivered((uint64_t)w->nitems);
-		events_poll_reply(req, &w->items, w->cursor);
+		events_poll_reply(req, &w->items, w->next_id);
 		goto done;
 	}
 	/* Nothing yet: wait on the loop, not on this thread. */

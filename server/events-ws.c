@@ -211,7 +211,7 @@ events_ws_fetch_run(struct job *job, struct db *db)
 		fx->status = WS_CLOSE_TRY_AGAIN;
 		return;
 	}
-	if (db_events_log_fetch(db, fx->since, fx->who.firm_id, fx->limit, &fx->pg) != 0)
+	if (db_events_log_fetch(db, fx->since, &fx->who, fx->limit, &fx->pg) != 0)
 		fx->status = WS_CLOSE_TRY_AGAIN;
 	else if (fx->pg.resync)
 		fx->status = WS_CLOSE_RESYNC;

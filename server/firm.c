@@ -1,6 +1,6 @@
 /*
  * firm.c -- `foliod create-firm`: a new firm and its owner, the password read
- * from standard input. The one way in for a fresh installation; the rows
+ * from standard input, and the firm's mail language (German unless --language). The one way in for a fresh installation; the rows
  * themselves are written by db-firms.c.
  */
 #include "foliod.h"
@@ -25,7 +25,7 @@ firm_read_password(void)
 int
 firm_create_cli(int argc, char **argv)
 {
-	const char *name = NULL, *email = NULL, *owner_name = NULL;
+	const char *name = NULL, *email = NULL, *owner_name = NULL, *language = "de";
 	struct db db = { 0 };
 	char *password, *hash, why[256];
 	int64_t firm;
@@ -38,9 +38,12 @@ firm_create_cli(int argc, char **argv)
 			email = argv[++i];
 		else if (strcmp(argv[i], "--owner-name") == 0 && i + 1 < argc)
 			owner_name = argv[++i];
+		else if (strcmp(argv[i], "--language") == 0 && i + 1 < argc &&
+		    mail_lang_known(argv[i + 1]))
+			language = argv[++i];
 		else {
 			fprintf(stderr, "usage: foliod create-firm --name NAME --owner-email EMAIL"
-					" [--owner-name NAME] < password\n");
+					" [--owner-name NAME] [--language de|en] < password\n");
 			return 2;
 		}
 	}
@@ -65,7 +68,7 @@ firm_create_cli(int argc, char **argv)
 		db_close(&db);
 		return 1;
 	}
-	firm = db_firms_create(&db, name, email, owner_name, hash);
+	firm = db_firms_create(&db, name, email, owner_name, hash, language);
 	db_rollback(&db);
 	db_close(&db);
 	free(hash);

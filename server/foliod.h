@@ -484,11 +484,19 @@ void jobs_run_due(struct db *db);
 /* firm.c */
 int firm_create_cli(int argc, char **argv);
 
-/* db-firms.c -- a new firm. */
+/* db-firms.c -- a new firm; the firm's settings. */
 /* A firm and its owner in one transaction: the firm id; 0 when the email is taken; */
-/* -1 on failure. */
+/* -1 on failure. language is a code mail_lang_known() accepts. */
 int64_t db_firms_create(struct db *db, const char *name, const char *email, const char *owner_name,
-    const char *hash);
+    const char *hash, const char *language);
+/* {id, name, language} of the firm, or NULL. */
+struct json_object *db_firms_get(struct db *db, int64_t firm_id);
+/* Sets the firm's mail language. Returns -1 on failure. */
+int db_firms_language_set(struct db *db, int64_t firm_id, const char *language);
+
+/* route-firm.c -- the firm's settings (GET, PATCH /api/v1/firm). */
+void route_firm_get(struct request *req, struct db *db);
+void route_firm_update(struct request *req, struct db *db);
 
 /* markdown.c -- message bodies: safe HTML, embeds, mentions. */
 /* Safe HTML rendering of CommonMark. Caller frees. */
@@ -679,6 +687,8 @@ struct notify_ctx {
 	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id, task_id;
 	enum user_kind actor_kind;
 	const char *subject, *account_name, *firm_name, *actor_name, *body, *body_html, *task_title;
+	const char *language; /* the firm's mail language: "de", "en" */
+	int64_t message_at;   /* the message's time (Unix seconds), 0: none */
 	bool internal, task_done;
 	struct json_object *mentions; /* staff ids, borrowed from row; may be NULL */
 };
@@ -692,6 +702,16 @@ int mail_compose_kind_parse(const char *s);
 void mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_name,
     struct mail_text *out);
 void mail_compose_free(struct mail_text *m);
+
+/* mail-lang.c -- the languages of mail: gettext catalogs (domain "foliod") and dates. */
+/* True for a language mail can be written in ("de", "en"). */
+bool mail_lang_known(const char *code);
+/* msgid in language code (unknown or NULL: German); msgid itself when untranslated. */
+const char *mail_lang_text(const char *code, const char *msgid);
+/* The same for msgid in a gettext context (msgctxt). */
+const char *mail_lang_ptext(const char *code, const char *ctx, const char *msgid);
+/* t as the language writes a date and time ("Di., 9. Dez. 2026, 14:30"). Caller frees. */
+char *mail_lang_date(const char *code, int64_t t);
 
 /* mail-smtp.c -- one mail over SMTP with libcurl. */
 struct mail_smtp;
@@ -821,6 +841,7 @@ struct events_viewer {
 /* One frame as sent: {"id":N,"type":T,...}. Shared; the last unref frees it. */
 struct events_frame {
 	int refs;
+	int64_t id;           /* the event's */
 	size_t len;
 	char text[];
 };
@@ -880,14 +901,15 @@ struct db_events_log_page {
 	bool resync;             /* since is before the horizon or after the last id issued */
 	int64_t last;            /* the last id read, or since */
 };
-/* Events after `after` (of firm_id when > 0), at most limit. Returns -1 on failure. */
-int db_events_log_read(struct db *db, int64_t after, int64_t firm_id, int limit,
+/* Events after `after` that who may see (NULL: all), at most limit. Returns -1 on failure. */
+int db_events_log_read(struct db *db, int64_t after, const struct events_viewer *who, int limit,
     struct db_events_log_page *pg);
 /*
  * The same in one snapshot with the retention check (pg->resync); since < 0
- * reads nothing and sets pg->last to the log's end. Returns -1 on failure.
+ * reads nothing and sets pg->last to where who's stream starts (a contact's:
+ * after the last event it may see, never past staff-only ones). -1 on failure.
  */
-int db_events_log_fetch(struct db *db, int64_t since, int64_t firm_id, int limit,
+int db_events_log_fetch(struct db *db, int64_t since, const struct events_viewer *who, int limit,
     struct db_events_log_page *pg);
 void db_events_log_page_free(struct db_events_log_page *pg);
 /* The id streams start after; -1 on failure. */

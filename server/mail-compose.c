@@ -2,14 +2,20 @@
  * mail-compose.c -- the words of each mail: subject, plain text and HTML for
  * every kind (a new chat or message for a client, a reminder, client activity,
  * a mention or an assignment for staff), with a link to the thread through
- * --public-url. User text is escaped in HTML; message bodies come as the
- * stored safe rendering. Pure functions: no SQL, no SMTP.
+ * --public-url, in the firm's language (mail-lang.c: every text goes
+ * through the "foliod" gettext catalog, German by default). User text is
+ * escaped in HTML; a quoted message is rendered safe from its Markdown.
+ * Pure functions: no SQL, no SMTP.
  */
 #include "foliod.h"
 
+#include <cmark.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A text in the mail's language; c is the mail's context. `make pot` extracts T("..."). */
+#define T(msgid) mail_lang_text(c->language, (msgid))
 
 static const char *mail_compose_kinds[] = {
 	"thread", "message", "reminder", "resend", "client_thread", "client_message",
@@ -65,25 +71,27 @@ mail_compose_subject(enum mail_kind k, const struct notify_ctx *c)
 {
 	switch (k) {
 	case MAIL_THREAD:
-		return xasprintf("New chat from %s: %s", c->firm_name, c->subject);
+		return xasprintf(T("New chat from %s: %s"), c->firm_name, c->subject);
 	case MAIL_MESSAGE:
-		return xasprintf("New message from %s: %s", c->firm_name, c->subject);
+		return xasprintf(T("New message from %s: %s"), c->firm_name, c->subject);
 	case MAIL_REMINDER:
 	case MAIL_RESEND:
-		return xasprintf("Reminder: %s", c->subject);
+		return xasprintf(T("Reminder: %s"), c->subject);
 	case MAIL_CLIENT_THREAD:
-		return xasprintf("[%s] New chat from %s: %s", c->account_name, c->actor_name,
+		/* TRANSLATORS: account, contact, subject. */
+		return xasprintf(T("[%s] New chat from %s: %s"), c->account_name, c->actor_name,
 		    c->subject);
 	case MAIL_CLIENT_MESSAGE:
-		return xasprintf("[%s] %s replied: %s", c->account_name, c->actor_name, c->subject);
+		return xasprintf(T("[%s] %s replied: %s"), c->account_name, c->actor_name,
+		    c->subject);
 	case MAIL_CLIENT_TASK:
-		return xasprintf("[%s] %s updated a task: %s", c->account_name, c->actor_name,
+		return xasprintf(T("[%s] %s updated a task: %s"), c->account_name, c->actor_name,
 		    c->subject);
 	case MAIL_MENTION:
-		return xasprintf("[%s] %s mentioned you: %s", c->account_name, c->actor_name,
+		return xasprintf(T("[%s] %s mentioned you: %s"), c->account_name, c->actor_name,
 		    c->subject);
 	case MAIL_ASSIGNMENT:
-		return xasprintf("[%s] %s assigned you a chat: %s", c->account_name, c->actor_name,
+		return xasprintf(T("[%s] %s assigned you a chat: %s"), c->account_name, c->actor_name,
 		    c->subject);
 	}
 	abort();
@@ -95,29 +103,34 @@ mail_compose_intro(enum mail_kind k, const struct notify_ctx *c)
 {
 	switch (k) {
 	case MAIL_THREAD:
-		return xasprintf("%s of %s started a chat with you: \"%s\".", c->actor_name,
+		/* TRANSLATORS: staff member, firm, subject. */
+		return xasprintf(T("%s of %s started a chat with you: \"%s\"."), c->actor_name,
 		    c->firm_name, c->subject);
 	case MAIL_MESSAGE:
-		return xasprintf("%s of %s wrote in \"%s\":", c->actor_name, c->firm_name,
+		return xasprintf(T("%s of %s wrote in \"%s\":"), c->actor_name, c->firm_name,
 		    c->subject);
 	case MAIL_REMINDER:
 	case MAIL_RESEND:
-		return xasprintf("%s is waiting for your reply in \"%s\". The last message:",
+		return xasprintf(T("%s is waiting for your reply in \"%s\". The last message:"),
 		    c->firm_name, c->subject);
 	case MAIL_CLIENT_THREAD:
-		return xasprintf("%s (%s) started a chat: \"%s\".", c->actor_name, c->account_name,
-		    c->subject);
+		/* TRANSLATORS: contact, account, subject. */
+		return xasprintf(T("%s (%s) started a chat: \"%s\"."), c->actor_name,
+		    c->account_name, c->subject);
 	case MAIL_CLIENT_MESSAGE:
-		return xasprintf("%s (%s) wrote in \"%s\":", c->actor_name, c->account_name,
+		return xasprintf(T("%s (%s) wrote in \"%s\":"), c->actor_name, c->account_name,
 		    c->subject);
 	case MAIL_CLIENT_TASK:
-		return xasprintf("%s (%s) marked the task \"%s\" as %s in \"%s\".", c->actor_name,
-		    c->account_name, c->task_title, c->task_done ? "done" : "not done", c->subject);
+		/* TRANSLATORS: contact, account, task, subject. */
+		return xasprintf(c->task_done ? T("%s (%s) marked the task \"%s\" as done in \"%s\".") :
+						T("%s (%s) marked the task \"%s\" as not done in \"%s\"."),
+		    c->actor_name, c->account_name, c->task_title, c->subject);
 	case MAIL_MENTION:
-		return xasprintf("%s mentioned you in \"%s\" (%s):", c->actor_name, c->subject,
+		/* TRANSLATORS: staff member, subject, account. */
+		return xasprintf(T("%s mentioned you in \"%s\" (%s):"), c->actor_name, c->subject,
 		    c->account_name);
 	case MAIL_ASSIGNMENT:
-		return xasprintf("%s assigned the chat \"%s\" (%s) to you.", c->actor_name,
+		return xasprintf(T("%s assigned the chat \"%s\" (%s) to you."), c->actor_name,
 		    c->subject, c->account_name);
 	}
 	abort();
@@ -141,6 +154,33 @@ mail_compose_quotes(enum mail_kind k, const struct notify_ctx *c)
 	return k != MAIL_CLIENT_TASK && k != MAIL_ASSIGNMENT && c->body && *c->body;
 }
 
+/*
+ * The quoted message: its time, then its text. The HTML is rendered from the
+ * Markdown with every typed line break kept (the stored rendering joins two
+ * typed lines into one, as CommonMark does, and a client reads a mail as
+ * typed); still safe: raw HTML and unsafe links suppressed.
+ */
+static void
+mail_compose_quote(const struct notify_ctx *c, struct buf *t, struct buf *h)
+{
+	char *date = c->message_at > 0 ? mail_lang_date(c->language, c->message_at) : NULL;
+	char *html = cmark_markdown_to_html(c->body, strlen(c->body),
+	    CMARK_OPT_DEFAULT | CMARK_OPT_SAFE | CMARK_OPT_HARDBREAKS);
+
+	buf_puts(h, "<blockquote style=\"border-left:3px solid #ccc;margin:0;padding-left:1em\">\n");
+	if (date) {
+		buf_printf(t, "%s\n", date);
+		buf_puts(h, "<p style=\"color:#777\">");
+		mail_compose_escape(h, date);
+		buf_puts(h, "</p>\n");
+	}
+	buf_printf(t, "%s\n\n", c->body);
+	buf_puts(h, html);
+	buf_puts(h, "</blockquote>\n");
+	free(html);
+	free(date);
+}
+
 void
 mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_name,
     struct mail_text *out)
@@ -148,29 +188,31 @@ mail_compose(enum mail_kind kind, const struct notify_ctx *c, const char *to_nam
 	struct buf t = BUF_INIT, h = BUF_INIT;
 	char *intro = mail_compose_line(mail_compose_intro(kind, c)), *link = mail_compose_link(c);
 	char *name = mail_compose_line(xstrdup(to_name));
+	char *hello = xasprintf(T("Hello %s,"), name), *via = xasprintf(T("%s via Folio"), c->firm_name);
+	const char *open = T("Open the chat");
 
 	out->subject = mail_compose_subject(kind, c);
-	buf_printf(&t, "Hello %s,\n\n%s\n\n", name, intro);
-	buf_puts(&h, "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<p>Hello ");
-	mail_compose_escape(&h, name);
-	buf_puts(&h, ",</p>\n<p>");
+	buf_printf(&t, "%s\n\n%s\n\n", hello, intro);
+	buf_printf(&h, "<!DOCTYPE html>\n<html lang=\"%s\"><body style=\"font-family:sans-serif\">\n<p>",
+	    mail_lang_known(c->language) ? c->language : "de");
+	mail_compose_escape(&h, hello);
+	buf_puts(&h, "</p>\n<p>");
 	mail_compose_escape(&h, intro);
 	buf_puts(&h, "</p>\n");
-	if (mail_compose_quotes(kind, c)) {
-		buf_printf(&t, "%s\n\n", c->body);
-		buf_puts(&h, "<blockquote style=\"border-left:3px solid #ccc;margin:0;"
-			     "padding-left:1em\">\n");
-		buf_puts(&h, c->body_html ? c->body_html : "");
-		buf_puts(&h, "</blockquote>\n");
-	}
-	buf_printf(&t, "Open the chat: %s\n\n-- \n%s via Folio\n", link, c->firm_name);
+	if (mail_compose_quotes(kind, c))
+		mail_compose_quote(c, &t, &h);
+	buf_printf(&t, "%s: %s\n\n-- \n%s\n", open, link, via);
 	buf_puts(&h, "<p><a href=\"");
 	mail_compose_escape(&h, link);
-	buf_puts(&h, "\">Open the chat</a></p>\n<p style=\"color:#777\">");
-	mail_compose_escape(&h, c->firm_name);
-	buf_puts(&h, " via Folio</p>\n</body></html>\n");
+	buf_puts(&h, "\">");
+	mail_compose_escape(&h, open);
+	buf_puts(&h, "</a></p>\n<p style=\"color:#777\">");
+	mail_compose_escape(&h, via);
+	buf_puts(&h, "</p>\n</body></html>\n");
 	out->text = buf_detach(&t);
 	out->html = buf_detach(&h);
+	free(hello);
+	free(via);
 	free(intro);
 	free(name);
 	free(link);

@@ -145,7 +145,7 @@ void
 action_compose_send(struct model *m)
 {
 	struct json_object *o;
-	char *body = edit_trimmed(&m->compose), *cmid, path[96];
+	char *body = edit_trimmed(&m->compose), *cmid;
 
 	if (*body == '\0') {
 		model_set_status(m, ui_now_ms(), "%s", _("nothing to send"));
@@ -158,8 +158,7 @@ action_compose_send(struct model *m)
 	if (m->internal)
 		json_object_object_add(o, "internal", json_object_new_boolean(1));
 	json_object_object_add(o, "client_msg_id", json_object_new_string(cmid));
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages", (long long)m->compose_thread);
-	net_submit(store_outbox_add(JOB_SEND, path, json_text(o), m->compose_thread, cmid));
+	net_submit(store_outbox_add(api_send(m->compose_thread, json_text(o)), cmid));
 	m->inflight++;
 	m->queued = store_outbox_count();
 	if (m->compose_thread == m->thread.id)
@@ -281,52 +280,6 @@ action_toggle_internal(struct model *m)
 	model_set_status(m, ui_now_ms(), "%s", m->internal ? _("internal note: only the team sees it") :
 	    _("reply: the client sees it"));
 	m->dirty |= DIRTY_ALL;
-}
-
-void
-action_compose_restore(struct model *m, int64_t thread_id, const char *request_body)
-{
-	struct json_limits lim = { 16, 16u << 20 };
-	struct json_object *o, *tasks, *rem;
-	struct account *a;
-	int64_t account, days = REMIND_DAYS_DEFAULT, count = REMIND_COUNT_DEFAULT;
-	char spec[64];
-	bool on = false;
-	struct draft d;
-	struct buf tb = BUF_INIT;
-	const char *s;
-	char err[64];
-	size_t i;
-
-	if ((o = json_parse(request_body, strlen(request_body), &lim, err, sizeof err)) == NULL)
-		return;
-	memset(&d, 0, sizeof d);
-	if (json_get_string(o, "body", &s) == JSON_GET_OK)
-		d.body = (char *)s;
-	json_get_bool(o, "internal", &d.internal);
-	if (json_get_int(o, "account_id", &account) == JSON_GET_OK &&
-	    (a = model_account_find(m, account)) != NULL)
-		d.to = a->name;
-	if (json_get_string(o, "subject", &s) == JSON_GET_OK)
-		d.subject = (char *)s;
-	if (json_get_object(o, "reminders", &rem) == JSON_GET_OK) {
-		json_get_bool(rem, "enabled", &on);
-		json_get_int(rem, "interval_days", &days);
-		json_get_int(rem, "max_count", &count);
-		snprintf(spec, sizeof spec, "%s:%lld:%lld", on ? "on" : "off", (long long)days,
-		    (long long)count);
-		d.remind = spec;
-	}
-	if (json_get_array(o, "tasks", &tasks) == JSON_GET_OK) {
-		for (i = 0; i < json_object_array_length(tasks); i++)
-			if (json_get_string(json_object_array_get_idx(tasks, i), "title", &s) == JSON_GET_OK)
-				buf_printf(&tb, "%s%s", i ? "\n" : "", s);
-		d.tasks = (char *)buf_str(&tb);
-	}
-	store_draft_save(thread_id, &d);
-	action_drafts_reload(m);
-	buf_free(&tb);
-	json_object_put(o);
 }
 
 void

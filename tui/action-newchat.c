@@ -81,7 +81,7 @@ action_newchat_open(struct model *m)
 	}
 	m->asking = false;
 	if (m->me_staff) {
-		net_submit(job_create(JOB_TEMPLATES, "GET", "/api/v1/templates?limit=200", NULL));
+		net_submit(api_templates());
 		action_form_recipient(m);
 	} else {
 		model_form_focus(m, edit_empty(&m->form[FORM_TO]) ? FORM_TO : FORM_SUBJECT);
@@ -204,16 +204,11 @@ action_form_recipient(struct model *m)
 {
 	static int64_t asked;
 	struct account *a = model_account_by_name(m, buf_str(&m->form[FORM_TO].text));
-	struct job *j;
-	char path[64];
 
 	if (a == NULL || !m->me_staff || a->id == m->form_contact_account || a->id == asked)
 		return;
 	asked = a->id;
-	snprintf(path, sizeof path, "/api/v1/accounts/%lld", (long long)a->id);
-	j = job_create(JOB_RECIPIENT, "GET", path, NULL);
-	j->a = a->id;
-	net_submit(j);
+	net_submit(api_recipient(a->id));
 }
 
 /*
@@ -384,7 +379,7 @@ action_newchat_send(struct model *m)
 	}
 	cmid = config_new_id();
 	json_object_object_add(o, "client_msg_id", json_object_new_string(cmid));
-	net_submit(store_outbox_add(JOB_CREATE, "/api/v1/threads", json_text(o), 0, cmid));
+	net_submit(store_outbox_add(api_create(json_text(o)), cmid));
 	m->inflight++;
 	m->queued = store_outbox_count();
 	for (f = 0; f < FORM_FIELDS; f++)

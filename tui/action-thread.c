@@ -51,15 +51,9 @@ action_staff(struct model *m)
 void
 action_fetch_ledger(struct model *m)
 {
-	struct job *j;
-	char path[96];
-
 	if (m->thread.id == 0 || !m->me_staff)
 		return;
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/reminders", (long long)m->thread.id);
-	j = job_create(JOB_LEDGER, "GET", path, NULL);
-	j->a = m->thread.id;
-	net_submit(j);
+	net_submit(api_ledger(m->thread.id));
 }
 
 /* Leaves the menu or the dialog for the thread under it. */
@@ -97,30 +91,17 @@ action_menu_pick(struct model *m)
 static void
 action_patch(struct model *m, struct json_object *body, const char *done)
 {
-	struct job *j;
-	char path[96];
-
-	snprintf(path, sizeof path, "/api/v1/threads/%lld", (long long)m->thread.id);
-	j = job_create(JOB_PATCH, "PATCH", path, json_text(body));
-	j->a = m->thread.id;
-	j->tag = xstrdup(done);
-	net_submit(j);
+	net_submit(api_patch(m->thread.id, json_text(body), done));
 	json_object_put(body);
 }
 
 void
 action_resend(struct model *m)
 {
-	struct job *j;
-	char path[96];
-
 	if (!action_staff(m))
 		return;
 	action_to_thread(m);
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/resend", (long long)m->thread.id);
-	j = job_create(JOB_RESEND, "POST", path, "{}");
-	j->a = m->thread.id;
-	net_submit(j);
+	net_submit(api_resend(m->thread.id));
 	model_set_status(m, ui_now_ms(), "%s", _("mailing the reminder again"));
 }
 
@@ -230,7 +211,7 @@ void
 action_fetch_inbox(struct model *m)
 {
 	m->notes_loading = true;
-	net_submit(job_create(JOB_INBOX, "GET", "/api/v1/notifications?limit=100", NULL));
+	net_submit(api_inbox());
 }
 
 void
@@ -249,14 +230,11 @@ action_inbox_pick(struct model *m)
 {
 	struct notification *n = model_note_selected(m);
 	struct thread t;
-	struct job *j;
-	char path[96];
 
 	if (n == NULL)
 		return;
 	if (!n->read) {
-		snprintf(path, sizeof path, "/api/v1/notifications/%lld/read", (long long)n->id);
-		net_submit(job_create(JOB_NOTE_READ, "POST", path, "{}"));
+		net_submit(api_note_read(n->id));
 		model_note_read(m, n->id);
 	}
 	memset(&t, 0, sizeof t);
@@ -268,10 +246,7 @@ action_inbox_pick(struct model *m)
 		m->account_id = n->account_id;
 		m->unread_view = m->archived_view = m->waiting_view = false;
 	}
-	snprintf(path, sizeof path, "/api/v1/threads/%lld", (long long)t.id);
-	j = job_create(JOB_THREAD, "GET", path, NULL);
-	j->a = t.id;
-	net_submit(j);  /* before the messages: it brings the unread count the divider needs */
+	net_submit(api_thread(t.id));  /* before the messages: it brings the unread count the divider needs */
 	action_open_thread(m, &t);
 }
 
@@ -279,7 +254,7 @@ void
 action_fetch_staff(struct model *m)
 {
 	if (m->me_staff)
-		net_submit(job_create(JOB_STAFF, "GET", "/api/v1/staff", NULL));
+		net_submit(api_staff());
 }
 
 size_t

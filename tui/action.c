@@ -13,107 +13,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MESSAGES_PAGE 50
-
 void
 action_fetch_accounts(struct model *m)
 {
-	struct job *j = job_create(JOB_ACCOUNTS, "GET", "/api/v1/accounts?limit=200", NULL);
-
-	j->b = ++m->accounts_gen; /* the pages of an older fetch still coming are dropped */
-	net_submit(j);
+	/* The pages of an older fetch still coming are dropped. */
+	net_submit(api_accounts(++m->accounts_gen, false));
 }
 
 void
 action_fetch_account(struct model *m, int64_t id)
 {
-	char path[64];
-
 	if (id <= 0 || model_account_find(m, id) == NULL)
 		return;
-	snprintf(path, sizeof path, "/api/v1/accounts/%lld", (long long)id);
-	net_submit(job_create(JOB_ACCOUNT, "GET", path, NULL));
-}
-
-/* "&view_as_account=N" while viewing as a client, else "": every read then sees what it sees. */
-static const char *
-action_view_as_arg(struct model *m)
-{
-	static char arg[48];
-
-	arg[0] = '\0';
-	if (m->view_as)
-		snprintf(arg, sizeof arg, "&view_as_account=%lld", (long long)m->view_as);
-	return arg;
+	net_submit(api_account(id));
 }
 
 void
 action_fetch_threads(struct model *m)
 {
-	static const char *assigned[] = { "", "&assigned_to=me", "&assigned_to=none" };
-	struct job *j;
-	char path[256];
+	struct api_threads_query q = { m->account_id, m->unread_view, m->waiting_view,
+		m->archived_view, m->assigned, m->view_as, model_threads_view(m) };
 
-	if (m->waiting_view)
-		snprintf(path, sizeof path, "/api/v1/threads?waiting_on=firm&sort=waiting_since"
-		    "&limit=200%s", assigned[m->assigned]);
-	else if (m->unread_view)
-		snprintf(path, sizeof path, "/api/v1/threads?unread=true&limit=200%s",
-		    assigned[m->assigned]);
-	else
-		snprintf(path, sizeof path, "/api/v1/threads?account_id=%lld&archived=%s&limit=200%s%s",
-		    (long long)m->account_id, m->archived_view ? "true" : "false",
-		    m->view_as ? "" : assigned[m->assigned], action_view_as_arg(m));
-	j = job_create(JOB_THREADS, "GET", path, NULL);
-	j->a = m->account_id;
-	j->b = model_threads_view(m);
 	m->threads_loading = true;
-	net_submit(j);
+	net_submit(api_threads(&q));
 }
 
 static void
 action_fetch_messages(struct model *m)
 {
-	struct job *j;
-	char path[128];
-
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?limit=%d%s",
-	    (long long)m->thread.id, MESSAGES_PAGE, action_view_as_arg(m));
-	j = job_create(JOB_MESSAGES, "GET", path, NULL);
-	j->a = m->thread.id;
-	net_submit(j);
+	net_submit(api_messages(m->thread.id, 0, m->view_as));
 }
 
 static void
 action_fetch_older(struct model *m)
 {
-	struct job *j;
-	char path[160];
-
 	if (!m->has_older || m->loading_older || m->nmsgs == 0 || m->msgs[0].id <= 0)
 		return;
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/messages?before=%lld&limit=%d%s",
-	    (long long)m->thread.id, (long long)m->msgs[0].id, MESSAGES_PAGE, action_view_as_arg(m));
-	j = job_create(JOB_OLDER, "GET", path, NULL);
-	j->a = m->thread.id;
 	m->loading_older = true;
-	net_submit(j);
+	net_submit(api_messages(m->thread.id, m->msgs[0].id, m->view_as));
 }
 
 void
 action_post_read(struct model *m)
 {
 	int64_t last = model_last_message_id(m);
-	struct job *j;
-	char path[96], body[64];
 
 	if (last <= 0 || m->thread.id == 0 || m->view_as)
 		return; /* viewing as a client reads nothing: the server refuses writes then */
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/read", (long long)m->thread.id);
-	snprintf(body, sizeof body, "{\"up_to_message_id\":%lld}", (long long)last);
-	j = job_create(JOB_READ, "POST", path, body);
-	j->a = m->thread.id;
-	net_submit(j);
+	net_submit(api_read(m->thread.id, last));
 }
 
 void
@@ -147,6 +94,36 @@ action_refresh(struct model *m, bool accounts)
 	}
 	if (s == SCR_INBOX || m->nnotes > 0)
 		action_fetch_inbox(m);
+}
+
+void
+action_follow(struct model *m)
+{
+	int64_t account;
+	int w = model_wants_take(m, &account);
+
+	if (w & WANT_STAFF)
+		action_fetch_staff(m);
+	if (w & WANT_DRAFTS)
+		action_drafts_reload(m);
+	if (w & WANT_FORM_FILL)
+		action_form_fill(m);
+	if (w & WANT_REFRESH)
+		action_refresh(m, (w & WANT_ACCOUNTS) != 0);
+	else if (w & WANT_ACCOUNTS)
+		action_fetch_accounts(m);
+	if (w & WANT_THREADS)
+		action_fetch_threads(m);
+	if (w & WANT_MESSAGES)
+		action_fetch_messages(m);
+	if (w & WANT_READ)
+		action_post_read(m);
+	if (w & WANT_LEDGER)
+		action_fetch_ledger(m);
+	if (w & WANT_ACCOUNT)
+		action_fetch_account(m, account);
+	if (w & WANT_OUTBOX)
+		action_flush_outbox(m);
 }
 
 /* Moves the current screen's cursor; thread views scroll by lines instead. */
@@ -432,8 +409,6 @@ static void
 act_mark_unread(struct model *m)
 {
 	int64_t upto = 0;
-	struct job *j;
-	char path[96], body[64];
 	size_t i = m->nmsgs;
 
 	while (i > 0 && (m->msgs[i - 1].author_id == m->me_id || m->msgs[i - 1].id <= 0))
@@ -443,11 +418,7 @@ act_mark_unread(struct model *m)
 		return;
 	}
 	upto = i >= 2 ? m->msgs[i - 2].id : 0;
-	snprintf(path, sizeof path, "/api/v1/threads/%lld/read", (long long)m->thread.id);
-	snprintf(body, sizeof body, "{\"up_to_message_id\":%lld}", (long long)upto);
-	j = job_create(JOB_READ, "POST", path, body);
-	j->a = m->thread.id;
-	net_submit(j);
+	net_submit(api_read(m->thread.id, upto));
 	act_back(m);
 	model_set_status(m, ui_now_ms(), "%s", _("marked unread"));
 }

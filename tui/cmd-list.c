@@ -44,63 +44,63 @@ cmd_session(struct session *s, const char *server_flag)
 	return 0;
 }
 
-struct json_object *
-cmd_request(const struct session *s, const char *method, const char *path, const char *body,
-    long *status)
+/* Runs j and parses its answer; NULL (after saying why) unless it was 2xx. */
+static struct json_object *
+cmd_answer(const struct session *s, struct job *j)
 {
-	struct http_reply r;
-	struct json_object *o;
-	char *why;
+	struct json_limits lim = { 64, 16u << 20 };
+	struct json_object *o = NULL;
+	char *why, err[128];
 
-	if (http_call(s->server, s->token, method, path, body, &r) != 0 || r.status < 200 ||
-	    r.status > 299) {
-		why = http_reply_reason(&r);
-		cmd_fail("%s %s: %s", method, path, why);
+	if (api_call(s->server, s->token, j) != 0 || !api_ok(j)) {
+		why = api_reason(j);
+		cmd_fail("%s %s: %s", j->method, j->path, why);
 		free(why);
-		if (status)
-			*status = r.status;
-		http_reply_free(&r);
 		return NULL;
 	}
-	if (status)
-		*status = r.status;
-	o = http_reply_json(&r);
-	if (o == NULL)
-		o = json_object_new_object(); /* 204 and friends */
-	http_reply_free(&r);
+	if (j->reply != NULL && *j->reply != '\0')
+		o = json_parse(j->reply, strlen(j->reply), &lim, err, sizeof err);
+	return o != NULL ? o : json_object_new_object(); /* 204 and friends */
+}
+
+struct json_object *
+cmd_run(const struct session *s, struct job *j)
+{
+	struct json_object *o = cmd_answer(s, j);
+
+	job_free(j);
 	return o;
 }
 
 /*
- * Fetches every page of a list. Returns a new array of all items (caller
- * puts) or NULL after saying why.
+ * Fetches every page of the list j asks for (j is freed). Returns a new
+ * array of all items (caller puts) or NULL after saying why.
  */
 static struct json_object *
-cmd_list_all(const struct session *s, const char *path)
+cmd_list_all(const struct session *s, struct job *j)
 {
 	struct json_object *all = json_object_new_array(), *o, *items;
 	const char *next = NULL;
-	char *p = xasprintf("%s%climit=200", path, strchr(path, '?') ? '&' : '?'), *esc;
+	struct job *more;
 	size_t i;
 
 	for (;;) {
-		if ((o = cmd_request(s, "GET", p, NULL, NULL)) == NULL) {
+		if ((o = cmd_answer(s, j)) == NULL) {
 			json_object_put(all);
-			free(p);
+			job_free(j);
 			return NULL;
 		}
 		items = decode_items(o, &next);
 		for (i = 0; items && i < json_object_array_length(items); i++)
 			json_object_array_add(all, json_object_get(json_object_array_get_idx(items, i)));
-		free(p);
-		p = NULL;
 		if (next == NULL || items == NULL || json_object_array_length(items) == 0) {
 			json_object_put(o);
+			job_free(j);
 			return all;
 		}
-		esc = http_escape(next);
-		p = xasprintf("%s%climit=200&cursor=%s", path, strchr(path, '?') ? '&' : '?', esc);
-		free(esc);
+		more = api_next(j, next);
+		job_free(j);
+		j = more;
 		json_object_put(o);
 	}
 }
@@ -109,14 +109,11 @@ int64_t
 cmd_account_id(const struct session *s, const char *name)
 {
 	struct json_object *items, *it;
-	char *q = http_escape(name), *path = xasprintf("/api/v1/accounts?q=%s", q);
 	const char *n;
 	int64_t id = 0, found = 0;
 	size_t i;
 
-	items = cmd_list_all(s, path);
-	free(q);
-	free(path);
+	items = cmd_list_all(s, api_accounts_named(name));
 	if (items == NULL)
 		return 0;
 	for (i = 0; i < json_object_array_length(items); i++) {
@@ -159,7 +156,7 @@ cmd_accounts(int argc, char **argv, const char *server_flag)
 	}
 	if (cmd_session(&s, server_flag) != 0)
 		return 1;
-	items = cmd_list_all(&s, unread ? "/api/v1/accounts?unread=true" : "/api/v1/accounts");
+	items = cmd_list_all(&s, api_accounts(0, unread));
 	config_session_clear(&s);
 	if (items == NULL)
 		return 1;
@@ -186,10 +183,10 @@ cmd_threads(int argc, char **argv, const char *server_flag)
 	struct json_object *items, *it;
 	const char *account = NULL;
 	struct session s;
+	struct api_threads_query q = { 0 };
 	struct thread t;
 	bool json = false, archived = false;
 	int64_t id;
-	char *path;
 	size_t i;
 	int c;
 
@@ -213,10 +210,9 @@ cmd_threads(int argc, char **argv, const char *server_flag)
 		config_session_clear(&s);
 		return 1;
 	}
-	path = xasprintf("/api/v1/threads?account_id=%lld&archived=%s", (long long)id,
-	    archived ? "true" : "false");
-	items = cmd_list_all(&s, path);
-	free(path);
+	q.account_id = id;
+	q.archived = archived;
+	items = cmd_list_all(&s, api_threads(&q));
 	config_session_clear(&s);
 	if (items == NULL)
 		return 1;

@@ -25,7 +25,7 @@ cmd_send_template(const struct session *s, const char *name)
 	int64_t id = 0;
 	size_t i;
 
-	if ((o = cmd_request(s, "GET", "/api/v1/templates?limit=200", NULL, NULL)) == NULL)
+	if ((o = cmd_run(s, api_templates())) == NULL)
 		return 0;
 	items = decode_items(o, &next);
 	for (i = 0; items && id == 0 && i < json_object_array_length(items); i++) {
@@ -235,7 +235,7 @@ cmd_send(int argc, char **argv, const char *server_flag)
 		config_session_clear(&s);
 		return 1;
 	}
-	o = cmd_request(&s, "POST", "/api/v1/threads", json_text(req), NULL);
+	o = cmd_run(&s, api_create(json_text(req)));
 	if (o != NULL && json_get_int(o, "id", &id) == JSON_GET_OK) {
 		printf("%lld\n", (long long)id);
 		rc = 0;

@@ -62,22 +62,15 @@ cmd_session_prompt(const char *prompt, bool secret)
 	return line;
 }
 
-/* Posts the credentials and fills the session from the answer. */
+/* Fills the session from a login's answer {token, user}; -1 after saying why. */
 static int
-cmd_session_create(struct session *s, const char *email, const char *password)
+cmd_session_fill(struct session *s, struct json_object *o)
 {
-	struct json_object *req = json_object_new_object(), *o, *user;
+	struct json_object *user;
 	const char *token, *str;
 
-	json_object_object_add(req, "email", json_object_new_string(email));
-	json_object_object_add(req, "password", json_object_new_string(password));
-	o = cmd_request(s, "POST", "/api/v1/sessions", json_text(req), NULL);
-	json_object_put(req);
-	if (o == NULL)
-		return -1;
 	if (json_get_string(o, "token", &token) != JSON_GET_OK) {
 		cmd_fail("the server's answer has no token");
-		json_object_put(o);
 		return -1;
 	}
 	s->token = xstrdup(token);
@@ -88,18 +81,124 @@ cmd_session_create(struct session *s, const char *email, const char *password)
 		if (json_get_string(user, "kind", &str) == JSON_GET_OK)
 			s->user_kind = xstrdup(str);
 	}
-	json_object_put(o);
 	return 0;
+}
+
+/* The firms of a 409 choose_firm answer; NULL for any other answer. Caller puts. */
+static struct json_object *
+cmd_session_firms(const struct job *j)
+{
+	struct json_object *o, *e, *firms;
+	const char *code;
+
+	if (j->status != 409 || j->reply == NULL || (o = json_tokener_parse(j->reply)) == NULL)
+		return NULL;
+	if (json_get_object(o, "error", &e) != JSON_GET_OK ||
+	    json_get_string(e, "code", &code) != JSON_GET_OK || strcmp(code, "choose_firm") != 0 ||
+	    json_get_array(o, "firms", &firms) != JSON_GET_OK || json_object_array_length(firms) == 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_get(firms);
+	json_object_put(o);
+	return firms;
+}
+
+/*
+ * The address is in several firms: asks which one (a number from the list,
+ * on the terminal or the next line of standard input). Returns the firm's
+ * id, or 0 after saying why when none was chosen.
+ */
+static int64_t
+cmd_session_pick(struct json_object *firms)
+{
+	size_t i, n = json_object_array_length(firms);
+	struct buf list = BUF_INIT;
+	const char *name;
+	char *line, *end, *prompt;
+	int64_t id = 0;
+	long pick;
+	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "w") : NULL;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(firms, i);
+
+		if (json_get_string(f, "name", &name) != JSON_GET_OK)
+			name = "?";
+		json_get_int(f, "id", &id);
+		if (tty)
+			fprintf(tty, "  %zu  %s (--firm %lld)\n", i + 1, name, (long long)id);
+		buf_printf(&list, "%s%lld %s", i ? ", " : "", (long long)id, name);
+	}
+	if (tty) {
+		fprintf(tty, "%s\n", _("This address belongs to several firms."));
+		fclose(tty);
+	}
+	prompt = xasprintf(_("Firm (1-%zu): "), n);
+	line = cmd_session_prompt(prompt, false);
+	free(prompt);
+	pick = line ? strtol(line, &end, 10) : 0;
+	if (line == NULL || *line == '\0' || *end != '\0' || pick < 1 || (size_t)pick > n) {
+		cmd_fail(_("login: this address belongs to several firms (%s): choose one with --firm ID"),
+		    buf_str(&list));
+		id = 0;
+	} else {
+		json_get_int(json_object_array_get_idx(firms, (size_t)pick - 1), "id", &id);
+	}
+	free(line);
+	buf_free(&list);
+	return id;
+}
+
+/*
+ * Posts the credentials and fills the session from the answer. A person in
+ * several firms (409 choose_firm) is asked which, then logged in again.
+ */
+static int
+cmd_session_create(struct session *s, const char *email, const char *password, int64_t firm_id)
+{
+	struct json_object *o, *firms;
+	struct job *j = api_login(email, password, firm_id);
+	int rc = -1;
+
+	api_call(s->server, NULL, j);
+	if (firm_id <= 0 && (firms = cmd_session_firms(j)) != NULL) {
+		firm_id = cmd_session_pick(firms);
+		json_object_put(firms);
+		explicit_bzero(j->body, strlen(j->body));
+		job_free(j);
+		if (firm_id <= 0)
+			return -1;
+		j = api_login(email, password, firm_id);
+		api_call(s->server, NULL, j);
+	}
+	explicit_bzero(j->body, strlen(j->body));
+	if (!api_ok(j)) {
+		char *why = api_reason(j);
+
+		cmd_fail("%s %s: %s", j->method, j->path, why);
+		free(why);
+	} else if ((o = json_tokener_parse(j->reply ? j->reply : "")) != NULL) {
+		rc = cmd_session_fill(s, o);
+		json_object_put(o);
+	} else {
+		cmd_fail("the server's answer has no token");
+	}
+	job_free(j);
+	return rc;
 }
 
 int
 cmd_login(int argc, char **argv, const char *server_flag)
 {
 	static const struct option opts[] = { { "server", required_argument, NULL, 's' },
-		{ "email", required_argument, NULL, 'e' }, { NULL, 0, NULL, 0 } };
+		{ "email", required_argument, NULL, 'e' }, { "firm", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 } };
 	struct session s = { 0 };
-	char *email = NULL, *password = NULL, err[512];
+	char *email = NULL, *password = NULL, err[512], *end;
+	bool bad_firm = false;
 	const char *server = server_flag;
+	int64_t firm_id = 0;
 	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -107,11 +206,13 @@ cmd_login(int argc, char **argv, const char *server_flag)
 			server = optarg;
 		else if (c == 'e')
 			email = xstrdup(optarg);
-		else
+		else if (c != 'f')
 			return 2;
+		else if ((firm_id = strtoll(optarg, &end, 10)) <= 0 || *end != '\0')
+			bad_firm = true;
 	}
-	if (optind != argc) {
-		cmd_fail("usage: folio login [--server URL] [--email EMAIL]");
+	if (optind != argc || bad_firm) {
+		cmd_fail("usage: folio login [--server URL] [--email EMAIL] [--firm ID]");
 		free(email);
 		return 2;
 	}
@@ -137,7 +238,7 @@ cmd_login(int argc, char **argv, const char *server_flag)
 	free(s.user_name);
 	free(s.user_kind);
 	s.user_name = s.user_kind = NULL;
-	if (cmd_session_create(&s, email, password) != 0)
+	if (cmd_session_create(&s, email, password, firm_id) != 0)
 		goto out;
 	if (config_session_save(&s, err, sizeof err) != 0) {
 		cmd_fail("%s", err);
@@ -158,7 +259,7 @@ int
 cmd_logout(int argc, char **argv, const char *server_flag)
 {
 	struct session s;
-	struct http_reply r;
+	struct job *j;
 	char *why;
 	int rc = 0;
 
@@ -169,14 +270,14 @@ cmd_logout(int argc, char **argv, const char *server_flag)
 	if (cmd_session(&s, server_flag) != 0)
 		return 1;
 	/* The local token goes in any case; say so when the server could not revoke it. */
-	if (http_call(s.server, s.token, "DELETE", "/api/v1/sessions/current", NULL, &r) != 0 ||
-	    (r.status != 204 && r.status != 200 && r.status != 401)) {
-		why = http_reply_reason(&r);
+	j = api_logout();
+	if (api_call(s.server, s.token, j) != 0 || (!api_ok(j) && j->status != 401)) {
+		why = api_reason(j);
 		cmd_fail("logout: the server did not revoke the token: %s", why);
 		free(why);
 		rc = 1;
 	}
-	http_reply_free(&r);
+	job_free(j);
 	if (config_session_remove() != 0) {
 		cmd_fail("logout: cannot remove the session file");
 		rc = 1;

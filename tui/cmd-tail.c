@@ -58,13 +58,13 @@ tail_job(struct job *j, bool json)
 		if (fflush(stdout) != 0)
 			rc = errno == EPIPE ? 0 : 1;
 	} else if (j->kind == JOB_STREAM) {
-		if (j->a == STREAM_UP)
+		if (j->stream == STREAM_UP)
 			fprintf(stderr, "folio: tail: connected\n");
-		else if (j->a == STREAM_DOWN && j->tag)
-			fprintf(stderr, "folio: tail: disconnected (%s); retrying\n", j->tag);
-		else if (j->a == STREAM_RESYNC)
+		else if (j->stream == STREAM_DOWN && j->why)
+			fprintf(stderr, "folio: tail: disconnected (%s); retrying\n", j->why);
+		else if (j->stream == STREAM_RESYNC)
 			fprintf(stderr, "folio: tail: events were lost (resync required)\n");
-		else if (j->a == STREAM_UNAUTHORIZED) {
+		else if (j->stream == STREAM_UNAUTHORIZED) {
 			cmd_fail("tail: the session is no longer valid (run: folio login)");
 			rc = 1;
 		}

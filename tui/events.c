@@ -55,13 +55,7 @@ static void events_connect(lws_sorted_usec_list_t *sul);
 void
 events_state(enum stream_state state, int64_t detail, const char *why)
 {
-	struct job *j = job_create(JOB_STREAM, NULL, NULL, NULL);
-
-	j->a = state;
-	j->b = detail;
-	if (why != NULL)
-		j->tag = xstrdup(why);
-	net_deliver(j);
+	net_deliver(api_stream(state, detail, why));
 }
 
 static void
@@ -80,13 +74,7 @@ events_retry(void)
 void
 events_deliver(const char *text, size_t len, bool replayed)
 {
-	struct job *j = job_create(JOB_EVENT, NULL, NULL, NULL);
-
-	j->reply = xmalloc(len + 1);
-	memcpy(j->reply, text, len);
-	j->reply[len] = '\0';
-	j->b = replayed;
-	net_deliver(j);
+	net_deliver(api_event(text, len, replayed));
 }
 
 /* A whole frame arrived: note its id, hand it on. */

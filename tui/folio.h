@@ -4,7 +4,10 @@
  * Data flow: keys (and clicks) go input (ui.c, ui-mouse.c) -> keymap
  * (keymap.c) -> action (action*.c) -> model (model*.c); network answers and
  * events go net/events (events.c, or events-poll.c by long polling) ->
- * queue -> decode (decode.c) -> result handlers (result.c) -> model. Views
+ * queue -> decode (decode.c) -> result handlers (result.c) -> model, which
+ * asks for any follow-up request (model_want; action_follow makes it).
+ * Every request is a typed job built in api.c, for the screens and the
+ * scripted subcommands (cmd-*.c) alike. Views
  * (view-*.c) read the model and draw, side by side on a wide terminal
  * (model_panes); ui-draw.c calls doupdate() once per loop pass. options.c
  * reads the config file.
@@ -119,7 +122,10 @@ struct json_object *http_reply_json(const struct http_reply *r);
 /* Percent-encodes s for a query string. Caller frees. */
 char *http_escape(const char *s);
 
-/* net.c */
+/* api.c */
+/* The event stream's state (events.c). */
+enum stream_state { STREAM_OFF, STREAM_CONNECTING, STREAM_UP, STREAM_DOWN, STREAM_RESYNC,
+	STREAM_UNAUTHORIZED };
 /* What a job is for; result.c has one handler per kind. */
 enum job_kind {
 	JOB_ME,
@@ -139,27 +145,85 @@ enum job_kind {
 	JOB_RESEND,       /* the reminder mailed again now */
 	JOB_PATCH,        /* a thread changed: archived, reminders, assignee */
 	JOB_STAFF,        /* the firm's team (assignees' names, the assign pop-up) */
-	JOB_RECIPIENT,    /* the new chat form's account with its contacts (a = account) */
-	JOB_EVENT,        /* a frame from the event stream; body holds it */
-	JOB_STREAM,       /* the stream's state changed; a = enum stream_state */
+	JOB_RECIPIENT,    /* the new chat form's account with its contacts */
+	JOB_LOGIN,        /* folio login */
+	JOB_LOGOUT,       /* folio logout */
+	JOB_EVENT,        /* a frame from the event stream; reply holds it */
+	JOB_STREAM,       /* the stream's state changed */
 	JOB_KIND_COUNT
 };
-/* A request and, once done, its answer. */
+/*
+ * A request and, once done, its answer. The context fields say what the
+ * answer belongs to; each constructor sets the ones its kind uses.
+ */
 struct job {
 	enum job_kind kind;
 	char *method;
 	char *path;
 	char *body;
-	int64_t a, b;     /* context: account, thread, message ids */
-	char *tag;        /* context string: client_msg_id, outbox file */
-	long status;      /* answer: HTTP status, 0 on transport failure */
-	char *reply;      /* answer body */
+	int64_t account_id;   /* THREADS, ACCOUNT, RECIPIENT: the account */
+	int64_t thread_id;    /* MESSAGES, OLDER, READ, SEND, THREAD, LEDGER, PATCH, RESEND */
+	int64_t gen;          /* ACCOUNTS: which fetch of the list; THREADS: which view */
+	bool next_page;       /* ACCOUNTS: a further page of a fetch (api_next) */
+	char *says;           /* PATCH: what the status line says afterwards (through _()) */
+	char *outbox;         /* SEND, CREATE: the outbox file, removed once answered */
+	int stream;           /* STREAM: enum stream_state */
+	bool resumed;         /* STREAM: up after a resume; EVENT: replayed by a resume */
+	char *why;            /* STREAM: why it went down; "poll" while long polling */
+	long status;          /* answer: HTTP status, 0 on transport failure */
+	char *reply;          /* answer body */
 	char err[256];
 	struct job *next;
 };
-/* A new job. method, path and body are copied; body may be NULL. Caller frees or submits. */
-struct job *job_create(enum job_kind kind, const char *method, const char *path, const char *body);
+/* Which threads a list shows (api_threads). */
+struct api_threads_query {
+	int64_t account_id;   /* 0 for the cross-account views */
+	bool unread, waiting, archived;
+	int assigned;         /* ASSIGNED_ANY, _ME or _NONE */
+	int64_t view_as;      /* the account seen as its contacts see it; 0: none */
+	int64_t view;         /* model_threads_view, to drop answers for another view */
+};
+/* The constructors: one per API call. Each returns a new job; caller frees or submits. */
+struct job *api_me(void);
+/* The account list (a fetch numbered gen); unread: only those with unread messages. */
+struct job *api_accounts(int64_t gen, bool unread);
+/* Accounts whose name matches (GET /api/v1/accounts?q=). */
+struct job *api_accounts_named(const char *name);
+struct job *api_account(int64_t id);
+/* One account with its contacts, for the new chat form. */
+struct job *api_recipient(int64_t account_id);
+struct job *api_threads(const struct api_threads_query *q);
+struct job *api_thread(int64_t id);
+/* The newest page of a thread's messages, or (before > 0) the page before that id. */
+struct job *api_messages(int64_t thread_id, int64_t before, int64_t view_as);
+struct job *api_read(int64_t thread_id, int64_t up_to);
+/* A message (body is the JSON request) into a thread; api_create starts a new chat. */
+struct job *api_send(int64_t thread_id, const char *body);
+struct job *api_create(const char *body);
+/* PATCH a thread with the JSON body; says (copied) is for the status line afterwards. */
+struct job *api_patch(int64_t thread_id, const char *body, const char *says);
+struct job *api_resend(int64_t thread_id);
+struct job *api_ledger(int64_t thread_id);
+struct job *api_templates(void);
+struct job *api_inbox(void);
+struct job *api_note_read(int64_t id);
+struct job *api_staff(void);
+/* Logs in; firm_id > 0 picks the firm when the address is in several (409 choose_firm). */
+struct job *api_login(const char *email, const char *password, int64_t firm_id);
+struct job *api_logout(void);
+/* The next page of the list j asked for, from its answer's cursor. */
+struct job *api_next(const struct job *j, const char *cursor);
+/* What the event transports hand the UI: a state change, a frame (copied). */
+struct job *api_stream(enum stream_state state, int64_t detail, const char *why);
+struct job *api_event(const char *text, size_t len, bool replayed);
 void job_free(struct job *j);
+/* Runs j now (the subcommands; the worker thread). 0 when the server answered, any status. */
+int api_call(const char *server, const char *token, struct job *j);
+bool api_ok(const struct job *j);
+/* One line saying why j failed ("not_found: ... (HTTP 404)"). Caller frees. */
+char *api_reason(const struct job *j);
+
+/* net.c */
 /* Starts the worker thread for this server and token. */
 void net_start(const char *server, const char *token);
 void net_stop(void);
@@ -173,14 +237,11 @@ struct job *net_poll(void);
 int net_fd(void);
 
 /* events.c */
-enum stream_state { STREAM_OFF, STREAM_CONNECTING, STREAM_UP, STREAM_DOWN, STREAM_RESYNC,
-	STREAM_UNAUTHORIZED };
 /* How events arrive: the WebSocket, long polling, or the WebSocket with polling as fallback. */
 enum events_mode { EVENTS_AUTO, EVENTS_WEBSOCKET, EVENTS_POLL };
 /*
  * Starts the event stream thread; frames arrive as JOB_EVENT jobs via
- * net_deliver(), state changes as JOB_STREAM (a = state, b = 1 after a
- * resume, tag "poll" while long polling).
+ * net_deliver(), state changes as JOB_STREAM (api_stream).
  */
 int events_start(const char *server, const char *token, int64_t since, enum events_mode mode);
 void events_stop(void);
@@ -402,11 +463,15 @@ void store_draft_remove(int64_t thread_id);
 size_t store_draft_list(int64_t **out);
 void store_draft_clear(struct draft *d);
 /*
- * Puts a send on disk before it is tried and returns the job to submit
- * (a = thread id, tag = the outbox file). The body carries client_msg_id cmid.
+ * Saves the text of a refused send (its JSON request) as the draft of its
+ * thread (0: the new chat form); to names the form's account, or NULL.
  */
-struct job *store_outbox_add(enum job_kind kind, const char *path, const char *body,
-    int64_t thread_id, const char *cmid);
+void store_draft_restore(int64_t thread_id, const char *request_body, const char *to);
+/*
+ * Puts a send (api_send, api_create) on disk before it is tried, notes the
+ * file in j->outbox and returns j. The body carries client_msg_id cmid.
+ */
+struct job *store_outbox_add(struct job *j, const char *cmid);
 void store_outbox_remove(const char *file);
 /* Loads every queued send as jobs ready to submit; returns how many. */
 size_t store_outbox_load(struct job **out, size_t max);
@@ -418,6 +483,10 @@ enum screen_id { SCR_ACCOUNTS, SCR_THREADS, SCR_THREAD, SCR_COMPOSE, SCR_NEWCHAT
 /* The threads list's assignee filter (f cycles it). */
 enum { ASSIGNED_ANY, ASSIGNED_ME, ASSIGNED_NONE };
 enum { DIRTY_STATUS = 1, DIRTY_BODY = 2, DIRTY_ALL = 3, DIRTY_CLEAR = 4 };
+/* Requests an answer calls for (model_want; action_follow makes them). */
+enum { WANT_STAFF = 1, WANT_READ = 2, WANT_FORM_FILL = 4, WANT_THREADS = 8, WANT_MESSAGES = 16,
+	WANT_LEDGER = 32, WANT_ACCOUNT = 64, WANT_ACCOUNTS = 128, WANT_REFRESH = 256,
+	WANT_OUTBOX = 512, WANT_DRAFTS = 1024 };
 /* The new chat form's fields; FORM_REMIND holds "on" or nothing, the next two digits. */
 enum { FORM_TO, FORM_TEMPLATE, FORM_SUBJECT, FORM_BODY, FORM_REMIND, FORM_REMIND_DAYS,
 	FORM_REMIND_COUNT, FORM_TASKS, FORM_CREATE, FORM_BACK, FORM_FIELDS };
@@ -527,6 +596,8 @@ struct model {
 	int64_t outbox_retry_at;
 	int64_t ledger_poll_at; /* when to fetch a ledger with pending mail again */
 	bool session_dead;
+	int wants;             /* WANT_*: requests the model asks for; action_follow makes them */
+	int64_t want_account;  /* WANT_ACCOUNT: the account to fetch again */
 
 	int stream;            /* enum stream_state */
 	bool polling;          /* events arrive by long polling */
@@ -642,6 +713,37 @@ bool model_client_view(const struct model *m);
 char *model_template_render(const char *text, const char *contact, const char *account,
     const char *firm);
 
+/* model-sync.c */
+/* Asks for follow-up requests (WANT_*); an account to fetch again. */
+void model_want(struct model *m, int wants);
+void model_want_account(struct model *m, int64_t id);
+/* The requests asked for since the last call, and the account; clears them. */
+int model_wants_take(struct model *m, int64_t *account);
+/* Who I am (GET /api/v1/me); NULL names stay as they are. Staff want the team. */
+void model_me_set(struct model *m, int64_t id, const char *name, const char *firm, bool staff);
+/* The server refused the token: say so, for good. */
+void model_session_ended(struct model *m, int64_t now_ms);
+/* Takes the templates (owned now); a draft's template gets its id back. */
+void model_templates_set(struct model *m, struct template_ref *v, size_t n);
+/* Who {{contact.name}} is for the form's account. */
+void model_form_contact_set(struct model *m, int64_t account_id, const char *name);
+/* A send came back: queued sends left, and when to retry them (0: no change). */
+void model_send_answered(struct model *m, size_t queued, int64_t retry_at);
+/* The local echo with client_msg_id cmid waits in the outbox. */
+void model_echo_queued(struct model *m, const char *cmid);
+/* The threads list shows the threads of this account (not a cross-account view). */
+void model_threads_show(struct model *m, int64_t account_id);
+/* A new chat exists: from the lists, its account's threads and then the chat open. */
+void model_chat_created(struct model *m, const struct thread *t);
+/* An event was applied: note (an Inbox+ item) redraws the title; replayed counts a resume. */
+void model_event_seen(struct model *m, bool note, bool replayed, int64_t now_ms);
+/* The stream's state (enum stream_state) changed. */
+void model_stream_set(struct model *m, int state, bool polling, bool resumed, int64_t now_ms);
+/* The answer R waited for came. */
+void model_refreshed(struct model *m, int64_t now_ms);
+/* A request of this kind failed: whatever waited for it stops waiting. */
+void model_load_failed(struct model *m, enum job_kind kind, int64_t gen);
+
 /* keymap.c */
 #define KEYC_BASE 0x200000           /* curses function keys are KEYC_BASE + KEY_* */
 #define KEYC_PASTE_START 0x300001
@@ -681,6 +783,8 @@ void action_save_draft(struct model *m);
 void action_drafts_reload(struct model *m);
 /* Sends everything in the outbox again. */
 void action_flush_outbox(struct model *m);
+/* Makes the requests the model asked for (model_want) while applying answers. */
+void action_follow(struct model *m);
 /* Opens the thread with this id from the thread list of the model, fetching messages. */
 void action_open_thread(struct model *m, const struct thread *t);
 void action_fetch_accounts(struct model *m);
@@ -712,8 +816,6 @@ void action_form_prev(struct model *m);
 void action_form_enter(struct model *m);
 /* The form's reminders as "on:DAYS:COUNT" or "off:DAYS:COUNT" (drafts). Caller frees. */
 char *action_form_remind_spec(struct model *m);
-/* Restores text that could not be sent into the draft of its thread (0: the form). */
-void action_compose_restore(struct model *m, int64_t thread_id, const char *request_body);
 
 /* action-thread.c */
 size_t action_menu_count(void);
@@ -835,9 +937,8 @@ int cmd_tail(int argc, char **argv, const char *server_flag);
 /* cmd-list.c: shared helpers */
 /* Loads the session and picks the server; prints the reason and returns -1 when not logged in. */
 int cmd_session(struct session *s, const char *server_flag);
-/* Runs a request that must answer 2xx; prints the reason and returns NULL otherwise. Caller puts. */
-struct json_object *cmd_request(const struct session *s, const char *method, const char *path,
-    const char *body, long *status);
+/* Runs job j (freed) that must answer 2xx; prints the reason and returns NULL otherwise. Caller puts. */
+struct json_object *cmd_run(const struct session *s, struct job *j);
 /* Looks an account up by exact name (case-insensitive); prints why and returns 0 when not found. */
 int64_t cmd_account_id(const struct session *s, const char *name);
 /* Prints "folio: reason" on stderr. */

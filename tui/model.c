@@ -409,6 +409,7 @@ model_accounts_page(struct model *m, struct account *v, size_t n, bool first, bo
 {
 	size_t i;
 
+	m->accounts_paging = !last;
 	if (first)
 		m->staging = m->naccounts > 0;
 	if (!m->staging) {

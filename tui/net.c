@@ -3,7 +3,7 @@
  * and the queue that hands finished jobs (and event frames) back to it.
  *
  * The UI thread submits jobs; one worker runs them in order (so sends keep
- * their order) with http_call(); finished jobs go on the done queue and a
+ * their order) with api_call(); finished jobs go on the done queue and a
  * byte goes down a pipe, which the input loop polls beside the terminal.
  */
 #include "folio.h"
@@ -28,31 +28,6 @@ static pthread_t net_thread;
 static bool net_running, net_stopping;
 static char *net_server, *net_token;
 static int net_pipe[2] = { -1, -1 };
-
-struct job *
-job_create(enum job_kind kind, const char *method, const char *path, const char *body)
-{
-	struct job *j = xcalloc(1, sizeof *j);
-
-	j->kind = kind;
-	j->method = method ? xstrdup(method) : NULL;
-	j->path = path ? xstrdup(path) : NULL;
-	j->body = body ? xstrdup(body) : NULL;
-	return j;
-}
-
-void
-job_free(struct job *j)
-{
-	if (j == NULL)
-		return;
-	free(j->method);
-	free(j->path);
-	free(j->body);
-	free(j->tag);
-	free(j->reply);
-	free(j);
-}
 
 static void
 net_queue_push(struct job_queue *q, struct job *j)
@@ -128,18 +103,6 @@ net_fd(void)
 	return net_pipe[0];
 }
 
-static void
-net_run(struct job *j)
-{
-	struct http_reply r;
-
-	if (http_call(net_server, net_token, j->method, j->path, j->body, &r) != 0)
-		snprintf(j->err, sizeof j->err, "%s", r.err);
-	j->status = r.status;
-	j->reply = buf_detach(&r.body);
-	http_reply_free(&r);
-}
-
 static void *
 net_main(void *arg)
 {
@@ -153,7 +116,7 @@ net_main(void *arg)
 		pthread_mutex_unlock(&net_lock);
 		if (j == NULL)
 			return NULL;
-		net_run(j);
+		api_call(net_server, net_token, j);
 		net_deliver(j);
 	}
 }

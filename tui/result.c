@@ -1,7 +1,9 @@
 /*
  * result.c -- finished jobs applied to the model: one handler per job kind
  * in a table. Answers that no longer match what is on screen (the user
- * moved on while a request was in flight) are dropped here.
+ * moved on while a request was in flight) are dropped here. Handlers
+ * decode and call model_* functions only; a request an answer calls for is
+ * asked for with model_want() and made by action_follow().
  */
 #include "folio.h"
 #include "json.h"
@@ -25,24 +27,16 @@ result_ok(const struct job *j)
 static void
 result_fail(struct model *m, const struct job *j, const char *what)
 {
-	struct http_reply r;
 	char *why;
 
 	if (j->status == 401) {
-		m->session_dead = true;
-		model_set_status(m, ui_now_ms(), "%s", _("the session has ended: quit and run folio login"));
+		model_session_ended(m, ui_now_ms());
 		return;
 	}
-	memset(&r, 0, sizeof r);
-	r.status = j->status;
-	snprintf(r.err, sizeof r.err, "%s", j->err);
-	if (j->reply)
-		buf_puts(&r.body, j->reply);
-	why = http_reply_reason(&r);
+	why = api_reason(j);
 	model_set_status(m, ui_now_ms(), "%s: %s", _(what), why);
 	log_warn("%s %s: %s", j->method ? j->method : "", j->path ? j->path : "", why);
 	free(why);
-	http_reply_free(&r);
 }
 
 /* The answer's JSON, or NULL. Caller puts. */
@@ -60,22 +54,14 @@ result_json(const struct job *j)
 static void
 result_me(struct model *m, struct job *j, struct json_object *o)
 {
-	const char *kind = NULL, *name = NULL;
+	const char *kind = NULL, *name = NULL, *firm = NULL;
+	int64_t id = 0;
 
-	json_get_int(o, "id", &m->me_id);
-	if (json_get_string(o, "name", &name) == JSON_GET_OK) {
-		free(m->me_name);
-		m->me_name = xstrdup(name);
-	}
-	if (json_get_string(o, "firm_name", &name) == JSON_GET_OK) {
-		free(m->firm_name);
-		m->firm_name = xstrdup(name);
-	}
+	json_get_int(o, "id", &id);
+	json_get_string(o, "name", &name);
+	json_get_string(o, "firm_name", &firm);
 	json_get_string(o, "kind", &kind);
-	m->me_staff = kind == NULL || strcmp(kind, "staff") == 0;
-	if (m->me_staff && m->nstaff == 0)
-		action_fetch_staff(m);
-	m->dirty |= DIRTY_ALL;
+	model_me_set(m, id, name, firm, kind == NULL || strcmp(kind, "staff") == 0);
 }
 
 static void
@@ -85,10 +71,8 @@ result_accounts(struct model *m, struct job *j, struct json_object *o)
 	struct account *v;
 	const char *next;
 	size_t i, n = 0, len;
-	char *esc, path[256];
-	struct job *more;
 
-	if (j->b != m->accounts_gen)
+	if (j->gen != m->accounts_gen)
 		return;
 	items = decode_items(o, &next);
 	len = items ? json_object_array_length(items) : 0;
@@ -96,18 +80,9 @@ result_accounts(struct model *m, struct job *j, struct json_object *o)
 	for (i = 0; i < len; i++)
 		if (decode_account(json_object_array_get_idx(items, i), &v[n]) == 0)
 			n++;
-	m->accounts_paging = next != NULL && len > 0;
-	model_accounts_page(m, v, n, j->a == 0, !m->accounts_paging);
-	if (m->accounts_paging) {
-		/* Show the first page now; the rest arrives page by page. */
-		esc = http_escape(next);
-		snprintf(path, sizeof path, "/api/v1/accounts?limit=200&cursor=%s", esc);
-		free(esc);
-		more = job_create(JOB_ACCOUNTS, "GET", path, NULL);
-		more->a = 1;
-		more->b = j->b;
-		net_submit(more);
-	}
+	model_accounts_page(m, v, n, !j->next_page, next == NULL || len == 0);
+	if (m->accounts_paging)
+		net_submit(api_next(j, next)); /* the first page shows now; the rest page by page */
 }
 
 static void
@@ -140,7 +115,7 @@ result_threads(struct model *m, struct job *j, struct json_object *o)
 	const char *next;
 	size_t i, n = 0, len;
 
-	if (j->a != m->account_id || j->b != model_threads_view(m))
+	if (j->account_id != m->account_id || j->gen != model_threads_view(m))
 		return;
 	items = decode_items(o, &next);
 	len = items ? json_object_array_length(items) : 0;
@@ -178,7 +153,7 @@ result_messages(struct model *m, struct job *j, struct json_object *o)
 	size_t n, necho = 0, i;
 	bool more;
 
-	if (j->a != m->thread.id)
+	if (j->thread_id != m->thread.id)
 		return;
 	/* Keep local echoes of sends still in flight. */
 	for (i = 0; i < m->nmsgs; i++) {
@@ -194,7 +169,7 @@ result_messages(struct model *m, struct job *j, struct json_object *o)
 		message_clear(&echo[i]);
 	}
 	free(echo);
-	action_post_read(m);
+	model_want(m, WANT_READ);
 }
 
 static void
@@ -204,7 +179,7 @@ result_older(struct model *m, struct job *j, struct json_object *o)
 	size_t n;
 	bool more;
 
-	if (j->a != m->thread.id)
+	if (j->thread_id != m->thread.id)
 		return;
 	v = result_messages_decode(o, &n, &more);
 	model_messages_prepend(m, v, n, more);
@@ -213,7 +188,7 @@ result_older(struct model *m, struct job *j, struct json_object *o)
 static void
 result_read(struct model *m, struct job *j, struct json_object *o)
 {
-	int64_t unread = 0, thread = j->a;
+	int64_t unread = 0, thread = j->thread_id;
 
 	json_get_int(o, "thread_id", &thread);
 	json_get_int(o, "unread_count", &unread);
@@ -246,7 +221,7 @@ result_ledger(struct model *m, struct job *j, struct json_object *o)
 		model_ledger_set(m, &l);
 }
 
-/* A thread changed at our request: archived, reopened, reminders; j->tag says what was asked. */
+/* A thread changed at our request: archived, reopened, reminders; j->says what was asked. */
 static void
 result_patch(struct model *m, struct job *j, struct json_object *o)
 {
@@ -257,10 +232,10 @@ result_patch(struct model *m, struct job *j, struct json_object *o)
 	model_thread_update(m, &t);
 	if (j->kind == JOB_RESEND)
 		model_set_status(m, ui_now_ms(), "%s", _("the reminder was mailed again"));
-	else if (j->tag != NULL)
-		model_set_status(m, ui_now_ms(), "%s", _(j->tag));
+	else if (j->says != NULL)
+		model_set_status(m, ui_now_ms(), "%s", _(j->says));
 	if (m->thread.id == t.id && m->me_staff)
-		action_fetch_ledger(m);
+		model_want(m, WANT_LEDGER);
 	thread_clear(&t);
 }
 
@@ -321,33 +296,24 @@ result_recipient(struct model *m, struct job *j, struct json_object *o)
 		    (portal == best_portal && id < best_id))
 			best = name, best_id = id, best_portal = portal;
 	}
-	free(m->form_contact);
-	m->form_contact = xstrdup(best ? best : "");
-	m->form_contact_account = j->a;
-	action_form_fill(m);
+	model_form_contact_set(m, j->account_id, best);
 }
 
 static void
 result_templates(struct model *m, struct job *j, struct json_object *o)
 {
 	struct json_object *items;
+	struct template_ref *v;
 	const char *next;
-	size_t i, len;
+	size_t i, n = 0, len;
 
-	for (i = 0; i < m->ntemplates; i++)
-		template_clear(&m->templates[i]);
 	items = decode_items(o, &next);
 	len = items ? json_object_array_length(items) : 0;
-	m->templates = xrealloc(m->templates, (len ? len : 1) * sizeof *m->templates);
-	m->ntemplates = 0;
+	v = xcalloc(len ? len : 1, sizeof *v);
 	for (i = 0; i < len; i++)
-		if (decode_template(json_object_array_get_idx(items, i), &m->templates[m->ntemplates]) == 0)
-			m->ntemplates++;
-	for (i = 0; m->form_template < 0 && i < m->ntemplates; i++)
-		if (strcasecmp(m->templates[i].name, buf_str(&m->form[FORM_TEMPLATE].text)) == 0)
-			m->form_template = m->templates[i].id;
-	action_form_fill(m);
-	m->dirty |= DIRTY_BODY;
+		if (decode_template(json_object_array_get_idx(items, i), &v[n]) == 0)
+			n++;
+	model_templates_set(m, v, n);
 }
 
 /* Marks the local echo of a send as waiting in the outbox. */
@@ -355,16 +321,26 @@ static void
 result_echo_queued(struct model *m, const char *request_body)
 {
 	struct json_object *o = json_tokener_parse(request_body);
-	const char *cmid;
-	size_t i;
+	const char *cmid = NULL;
 
-	if (json_get_string(o, "client_msg_id", &cmid) == JSON_GET_OK)
-		for (i = 0; i < m->nmsgs; i++)
-			if (m->msgs[i].id <= 0 && m->msgs[i].client_msg_id &&
-			    strcmp(m->msgs[i].client_msg_id, cmid) == 0)
-				m->msgs[i].state = MSG_QUEUED;
+	json_get_string(o, "client_msg_id", &cmid);
+	model_echo_queued(m, cmid);
 	json_object_put(o);
-	m->dirty |= DIRTY_BODY;
+}
+
+/* A refused send goes back into a draft; a new chat's form names its account again. */
+static void
+result_restore(struct model *m, const struct job *j)
+{
+	struct json_object *o = json_tokener_parse(j->body);
+	struct account *a = NULL;
+	int64_t account;
+
+	if (json_get_int(o, "account_id", &account) == JSON_GET_OK)
+		a = model_account_find(m, account);
+	store_draft_restore(j->kind == JOB_SEND ? j->thread_id : 0, j->body, a ? a->name : NULL);
+	json_object_put(o);
+	model_want(m, WANT_DRAFTS);
 }
 
 /* Network down, server trouble or throttling: the send stays queued for a retry. */
@@ -381,19 +357,17 @@ result_sent(struct model *m, struct job *j, struct json_object *o)
 	struct message msg;
 	struct thread t;
 
-	m->inflight--;
 	if (result_retryable(j)) {
-		m->queued = store_outbox_count();
-		m->outbox_retry_at = ui_now_ms() + OUTBOX_RETRY_MS;
+		model_send_answered(m, store_outbox_count(), ui_now_ms() + OUTBOX_RETRY_MS);
 		result_echo_queued(m, j->body);
 		model_set_status(m, ui_now_ms(), _("offline: %zu queued, will send on reconnect"), m->queued);
 		return;
 	}
-	store_outbox_remove(j->tag);
-	m->queued = store_outbox_count();
+	store_outbox_remove(j->outbox);
+	model_send_answered(m, store_outbox_count(), 0);
 	if (!result_ok(j)) {
 		/* Refused for good: the text goes back into a draft, never lost. */
-		action_compose_restore(m, j->kind == JOB_SEND ? j->a : 0, j->body);
+		result_restore(m, j);
 		result_fail(m, j, j->kind == JOB_SEND ? N_("not sent (kept as draft)") :
 		    N_("chat not created (kept as draft)"));
 		return;
@@ -404,16 +378,7 @@ result_sent(struct model *m, struct job *j, struct json_object *o)
 		message_clear(&msg);
 		model_set_status(m, ui_now_ms(), "%s", _("sent"));
 	} else if (j->kind == JOB_CREATE && decode_thread(o, &t) == 0) {
-		if (model_screen(m) == SCR_ACCOUNTS || model_screen(m) == SCR_THREADS) {
-			if (model_screen(m) == SCR_ACCOUNTS || m->account_id != t.account_id) {
-				m->account_id = t.account_id;
-				m->unread_view = m->archived_view = m->waiting_view = false;
-				if (model_screen(m) == SCR_ACCOUNTS)
-					model_push(m, SCR_THREADS);
-			}
-			action_fetch_threads(m);
-			action_open_thread(m, &t);
-		}
+		model_chat_created(m, &t);
 		model_set_status(m, ui_now_ms(), _("chat created: %s"), t.subject);
 		thread_clear(&t);
 	}
@@ -431,37 +396,18 @@ result_event(struct model *m, struct job *j)
 		return;
 	}
 	if ((account = model_apply_event(m, &ev, &post_read)) != 0)
-		action_fetch_account(m, account);
-	if (ev.has_note && model_screen(m) != SCR_INBOX)
-		m->dirty |= DIRTY_ALL; /* the title counts unread items */
+		model_want_account(m, account);
 	if (post_read)
-		action_post_read(m);
-	if (j->b) {
-		m->replayed++;
-		model_set_status(m, ui_now_ms(), _("resumed: %lld events replayed"), (long long)m->replayed);
-	}
+		model_want(m, WANT_READ);
+	model_event_seen(m, ev.has_note, j->resumed, ui_now_ms());
 	event_clear(&ev);
 }
 
 static void
 result_stream(struct model *m, struct job *j)
 {
-	m->stream = (int)j->a;
-	m->polling = j->tag != NULL && strcmp(j->tag, "poll") == 0;
-	m->dirty |= DIRTY_STATUS;
-	if (j->a == STREAM_UP) {
-		m->replayed = 0;
-		/* Without a resume point, anything between our fetch and now is only on the server. */
-		if (!j->b)
-			action_refresh(m, !m->accounts_loading && !m->accounts_paging);
-		action_flush_outbox(m);
-	} else if (j->a == STREAM_RESYNC) {
-		action_refresh(m, true);
-		model_set_status(m, ui_now_ms(), "%s", _("events were lost: everything fetched again"));
-	} else if (j->a == STREAM_UNAUTHORIZED) {
-		m->session_dead = true;
-		model_set_status(m, ui_now_ms(), "%s", _("the session has ended: quit and run folio login"));
-	}
+	model_stream_set(m, j->stream, j->why != NULL && strcmp(j->why, "poll") == 0, j->resumed,
+	    ui_now_ms());
 }
 
 typedef void (*result_fn)(struct model *, struct job *, struct json_object *);
@@ -501,29 +447,18 @@ result_refreshed(struct model *m, const struct job *j)
 
 	if (!m->refreshing || j->kind != want || (want == JOB_ACCOUNTS && m->accounts_paging))
 		return;
-	m->refreshing = false;
-	model_set_status(m, ui_now_ms(), "%s", _("up to date"));
+	model_refreshed(m, ui_now_ms());
 }
 
 /* A request that did not succeed: whatever waited for it stops waiting. */
 static void
 result_failed(struct model *m, struct job *j)
 {
-	if (j->kind == JOB_ACCOUNTS && j->b == m->accounts_gen)
-		m->accounts_loading = m->accounts_paging = m->staging = false;
-	if (j->kind == JOB_THREADS)
-		m->threads_loading = false;
-	if (j->kind == JOB_MESSAGES)
-		m->msgs_loading = false;
-	if (j->kind == JOB_OLDER)
-		m->loading_older = false;
-	if (j->kind == JOB_INBOX)
-		m->notes_loading = false;
+	model_load_failed(m, j->kind, j->gen);
 	if (result_handlers[j->kind].fail != NULL)
 		result_handlers[j->kind].fail(m, j);
 	else
 		result_fail(m, j, result_handlers[j->kind].what);
-	m->dirty |= DIRTY_ALL;
 }
 
 void

@@ -137,27 +137,66 @@ store_draft_clear(struct draft *d)
 	memset(d, 0, sizeof *d);
 }
 
+void
+store_draft_restore(int64_t thread_id, const char *request_body, const char *to)
+{
+	struct json_limits lim = { 16, 16u << 20 };
+	struct json_object *o, *tasks, *rem;
+	int64_t days = REMIND_DAYS_DEFAULT, count = REMIND_COUNT_DEFAULT;
+	char spec[64];
+	bool on = false;
+	struct draft d;
+	struct buf tb = BUF_INIT;
+	const char *s;
+	char err[64];
+	size_t i;
+
+	if ((o = json_parse(request_body, strlen(request_body), &lim, err, sizeof err)) == NULL)
+		return;
+	memset(&d, 0, sizeof d);
+	if (json_get_string(o, "body", &s) == JSON_GET_OK)
+		d.body = (char *)s;
+	json_get_bool(o, "internal", &d.internal);
+	d.to = (char *)to;
+	if (json_get_string(o, "subject", &s) == JSON_GET_OK)
+		d.subject = (char *)s;
+	if (json_get_object(o, "reminders", &rem) == JSON_GET_OK) {
+		json_get_bool(rem, "enabled", &on);
+		json_get_int(rem, "interval_days", &days);
+		json_get_int(rem, "max_count", &count);
+		snprintf(spec, sizeof spec, "%s:%lld:%lld", on ? "on" : "off", (long long)days,
+		    (long long)count);
+		d.remind = spec;
+	}
+	if (json_get_array(o, "tasks", &tasks) == JSON_GET_OK) {
+		for (i = 0; i < json_object_array_length(tasks); i++)
+			if (json_get_string(json_object_array_get_idx(tasks, i), "title", &s) == JSON_GET_OK)
+				buf_printf(&tb, "%s%s", i ? "\n" : "", s);
+		d.tasks = (char *)buf_str(&tb);
+	}
+	store_draft_save(thread_id, &d);
+	buf_free(&tb);
+	json_object_put(o);
+}
+
 struct job *
-store_outbox_add(enum job_kind kind, const char *path, const char *body, int64_t thread_id,
-    const char *cmid)
+store_outbox_add(struct job *j, const char *cmid)
 {
 	struct json_object *o = json_object_new_object();
 	char *name = xasprintf("%s.json", cmid), *file = config_state_path("outbox", name);
 	const char *text;
-	struct job *j;
 
-	json_object_object_add(o, "kind", json_object_new_string(kind == JOB_CREATE ? "create" : "send"));
-	json_object_object_add(o, "path", json_object_new_string(path));
-	json_object_object_add(o, "body", json_object_new_string(body));
-	json_object_object_add(o, "thread_id", json_object_new_int64(thread_id));
+	json_object_object_add(o, "kind", json_object_new_string(j->kind == JOB_CREATE ? "create" :
+	    "send"));
+	json_object_object_add(o, "path", json_object_new_string(j->path));
+	json_object_object_add(o, "body", json_object_new_string(j->body));
+	json_object_object_add(o, "thread_id", json_object_new_int64(j->thread_id));
 	json_object_object_add(o, "client_msg_id", json_object_new_string(cmid));
 	text = json_text(o);
 	/* When the disk refuses, the send still goes out; it is just not crash-safe. */
 	config_write_file(file, text, strlen(text), 0600);
 	json_object_put(o);
-	j = job_create(kind, "POST", path, body);
-	j->a = thread_id;
-	j->tag = file;
+	j->outbox = file;
 	free(name);
 	return j;
 }
@@ -175,6 +214,7 @@ store_outbox_read(const char *file)
 {
 	struct json_object *o;
 	const char *kind, *path, *body;
+	int64_t thread_id = 0;
 	char *text, err[128];
 	struct job *j = NULL;
 	size_t len;
@@ -186,9 +226,12 @@ store_outbox_read(const char *file)
 	if (json_get_string(o, "kind", &kind) == JSON_GET_OK &&
 	    json_get_string(o, "path", &path) == JSON_GET_OK &&
 	    json_get_string(o, "body", &body) == JSON_GET_OK) {
-		j = job_create(strcmp(kind, "create") == 0 ? JOB_CREATE : JOB_SEND, "POST", path, body);
-		json_get_int(o, "thread_id", &j->a);
-		j->tag = xstrdup(file);
+		/* The path is the one written, so that an older client's queue still goes out. */
+		json_get_int(o, "thread_id", &thread_id);
+		j = strcmp(kind, "create") == 0 ? api_create(body) : api_send(thread_id, body);
+		free(j->path);
+		j->path = xstrdup(path);
+		j->outbox = xstrdup(file);
 	}
 	json_object_put(o);
 	return j;
@@ -201,7 +244,7 @@ store_outbox_cmp(const void *a, const void *b)
 	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
 	struct stat sx, sy;
 
-	if (stat(x->tag, &sx) != 0 || stat(y->tag, &sy) != 0)
+	if (stat(x->outbox, &sx) != 0 || stat(y->outbox, &sy) != 0)
 		return 0;
 	if (sx.st_mtim.tv_sec != sy.st_mtim.tv_sec)
 		return sx.st_mtim.tv_sec < sy.st_mtim.tv_sec ? -1 : 1;

@@ -497,8 +497,10 @@ ui_loop(struct model *m)
 			break;
 		/* get_wch also hands over KEY_RESIZE after SIGWINCH interrupted poll. */
 		ui_read_keys(m);
-		while ((j = net_poll()) != NULL)
+		while ((j = net_poll()) != NULL) {
 			result_apply(m, j);
+			action_follow(m);
+		}
 		if (ui_now_ms() - m->status_ms >= UI_STATUS_SHOW_MS && m->status[0]) {
 			m->status[0] = '\0';
 			m->dirty |= DIRTY_STATUS;
@@ -525,7 +527,7 @@ ui_main(const struct session *s)
 	if ((m->notice = getenv("FOLIO_NOTICE")) != NULL && *m->notice == '\0')
 		m->notice = NULL;
 	net_start(s->server, s->token);
-	net_submit(job_create(JOB_ME, "GET", "/api/v1/me", NULL));
+	net_submit(api_me());
 	action_drafts_reload(m);
 	action_fetch_accounts(m);
 	action_fetch_inbox(m); /* the title counts what is new there */

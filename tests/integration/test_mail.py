@@ -52,8 +52,8 @@ def new_chat_and_firm_message_mail_contacts_with_portal_and_notify():
     mc.drained(h.server(), *everyone)
     for who in ("a", "b"):
         got = mc.to(email(p[who]))
-        h.eq([m["subject"] for m in got], [f"New chat from {f.name}: {subj}",
-                                          f"New message from {f.name}: {subj}"], who)
+        h.eq([m["subject"] for m in got], [f"Neuer Chat von {f.name}: {subj}",
+                                          f"Neue Nachricht von {f.name}: {subj}"], who)
         h.ok(got[0]["body_text"].find("bank statements") >= 0, "the first mail quotes the message")
         h.ok(f"{h.server().url}/threads/{t['id']}" in got[1]["body_text"], "a link to the thread")
         h.ok(got[0]["message_id"].startswith("<") and got[0]["message_id"] != got[1]["message_id"],
@@ -78,10 +78,10 @@ def internal_notes_mail_nobody_outside_the_firm():
     f.owner.must("POST", f"/api/v1/threads/{t['id']}/messages",
                  {"body": f"@{sam.user['name']} please check this client", "internal": True}, status=201)
     mc.drained(h.server(), email(p["a"]), sam.user["email"])
-    h.eq(mc.subjects(email(p["a"])), [f"New chat from {f.name}: {subj}"], "contact mails")
+    h.eq(mc.subjects(email(p["a"])), [f"Neuer Chat von {f.name}: {subj}"], "contact mails")
     h.eq(items(p["a"]), before, "the contact's pending list is untouched")
     # The mentioned team member hears of it, and only they.
-    h.eq(mc.subjects(sam.user["email"]), [f"[{acc['name']}] {f.owner.user['name']} mentioned you: {subj}"])
+    h.eq(mc.subjects(sam.user["email"]), [f"[{acc['name']}] {f.owner.user['name']} hat Sie erwähnt: {subj}"])
     h.eq([i["type"] for i in items(sam)], ["mention"])
     h.eq(mc.to(f.owner.user["email"]), [], "the author gets nothing")
 
@@ -106,13 +106,13 @@ def client_activity_goes_to_staff_by_the_assignee_rule():
 
     reply("Here they are.")  # unassigned: everyone
     h.eq(counts(), {"owner": 1, "s1": 1, "s2": 1}, "unassigned")
-    h.eq(mc.subjects(s1.user["email"]), [f"[{acc['name']}] {name} replied: {subj}"])
+    h.eq(mc.subjects(s1.user["email"]), [f"[{acc['name']}] {name} hat geantwortet: {subj}"])
     for c in staff.values():
         h.eq([(i["thread_id"], i["type"], i["read"]) for i in items(c)], [(t["id"], "message", False)])
 
     f.owner.must("PATCH", f"/api/v1/threads/{t['id']}", {"assignee_id": s1.id})
     mc.drained(srv, s1.user["email"])
-    h.eq(mc.subjects(s1.user["email"])[-1], f"[{acc['name']}] {f.owner.user['name']} assigned you a chat: {subj}")
+    h.eq(mc.subjects(s1.user["email"])[-1], f"[{acc['name']}] {f.owner.user['name']} hat Ihnen einen Chat zugewiesen: {subj}")
     h.eq(items(s1)[0]["type"], "assignment")
 
     reply("One more thing.")  # assigned: the assignee only
@@ -139,7 +139,7 @@ def client_chat_and_task_change_notify_staff():
     subj = unique("Question")
     t = f.thread(acc["id"], as_client=p["a"], subject=subj, body="Can you help?")
     mc.drained(srv, f.owner.user["email"], email(p["b"]))
-    h.eq(mc.subjects(f.owner.user["email"]), [f"[{acc['name']}] New chat from {p['a'].user['name']}: {subj}"])
+    h.eq(mc.subjects(f.owner.user["email"]), [f"[{acc['name']}] Neuer Chat von {p['a'].user['name']}: {subj}"])
     h.eq([i["type"] for i in items(f.owner)], ["thread"])
     h.eq(mc.to(email(p["b"])), [], "other contacts get no mail for a client's chat")
 
@@ -148,8 +148,9 @@ def client_chat_and_task_change_notify_staff():
     task = t2["tasks"][0]["id"]
     p["b"].must("PATCH", f"/api/v1/tasks/{task}", {"done": True})
     mc.drained(srv, f.owner.user["email"])
-    h.eq(mc.subjects(f.owner.user["email"])[-1], f"[{acc['name']}] {p['b'].user['name']} updated a task: {subj2}")
-    h.ok('"Sign the form" as done' in mc.to(f.owner.user["email"])[-1]["body_text"], "the mail names the task")
+    h.eq(mc.subjects(f.owner.user["email"])[-1], f"[{acc['name']}] {p['b'].user['name']} hat eine Aufgabe geändert: {subj2}")
+    h.ok("die Aufgabe „Sign the form“" in mc.to(f.owner.user["email"])[-1]["body_text"] and
+         "als erledigt markiert" in mc.to(f.owner.user["email"])[-1]["body_text"], "the mail names the task")
     its = items(f.owner)
     h.eq([(i["thread_id"], i["type"]) for i in its], [(t2["id"], "task"), (t["id"], "thread")])
 
@@ -194,7 +195,7 @@ def utf8_names_and_subjects_and_no_header_injection():
     subj = "Jahresabschluss 2026 – Prüfung der Belege ✓ " + "und noch viel mehr Text " * 6 + uuid.uuid4().hex[:4]
     f.thread(acc["id"], subject=subj, body="Grüße aus Köln")
     got = mc.wait_count(email(c), 1)[0]
-    h.eq(got["subject"], f"New chat from {f.name}: {subj}")
+    h.eq(got["subject"], f"Neuer Chat von {f.name}: {subj}")
     h.ok("Jörg Weiß" in got["to"], f"To has the decoded name: {got['to']!r}")
     h.ok("Müller & Söhne" in got["from"], f"From has the firm: {got['from']!r}")
     h.ok("Grüße aus Köln" in got["body_text"], "UTF-8 body")
@@ -211,7 +212,7 @@ def utf8_names_and_subjects_and_no_header_injection():
         raw = open(got["file"], "rb").read().decode("utf-8", "replace").replace("\r\n", "\n")
         head = raw.split("\n\n", 1)[0]
         h.ok("\nX-Evil:" not in head and "\nBcc:" not in head, "no injected header")
-        h.ok("Hello Eve  Bcc:" in got["body_text"], "the greeting keeps the name on one line")
+        h.ok("Hallo Eve  Bcc:" in got["body_text"], "the greeting keeps the name on one line")
         h.eq(got["envelope_to"], [f"eve-{tag}@client.test"])
         h.eq(mc.to(spy), [])
     else:

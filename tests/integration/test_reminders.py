@@ -46,7 +46,7 @@ class Case:
     def reminders(self, addr=None):
         """Reminder mails (automatic and resent) that reached addr (default: contact a)."""
         mc.drained(self.srv, addr or self.addr)
-        return [m for m in mc.to(addr or self.addr) if m["subject"] == f"Reminder: {self.subject}"]
+        return [m for m in mc.to(addr or self.addr) if m["subject"] == f"Erinnerung: {self.subject}"]
 
     def count(self):
         return len(self.reminders())

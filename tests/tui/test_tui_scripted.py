@@ -7,6 +7,7 @@ import select
 import stat
 import subprocess
 import time
+import uuid
 
 import harness as h
 import tuilib
@@ -47,6 +48,69 @@ def login_wrong_password_fails_with_reason():
     r = folio(u, "login", "--email", firm.owner_email, input="wrong password\n")
     one_line_error(r)
     h.ok(not os.path.exists(os.path.join(u.state, "session.json")), "no session file")
+
+
+def person_in_two_firms():
+    """One address as staff of firm and as a contact of a second firm; returns (email, second firm)."""
+    email = f"both-{uuid.uuid4().hex[:8]}@firm.test"
+    firm.owner.must("POST", "/api/v1/staff", {"name": "Bea Both", "email": email, "password": h.PASSWORD,
+                                              "role": "member"}, status=201)
+    other = h.Firm(srv, name=f"Zweite Kanzlei {uuid.uuid4().hex[:4]}")
+    acc = other.account("Beas GmbH")
+    other.owner.must("POST", f"/api/v1/accounts/{acc['id']}/contacts",
+                     {"name": "Bea Both", "email": email, "password": h.PASSWORD, "portal_access": True,
+                      "notify": False}, status=201)
+    return email, other
+
+
+def session_me(u):
+    with open(os.path.join(u.state, "session.json")) as f:
+        token = json.load(f)["token"]
+    return srv.client(token).must("GET", "/api/v1/me", status=200)
+
+
+@h.test
+def login_in_several_firms_asks_which():
+    email, other = person_in_two_firms()
+    # A script that gives no answer learns the firms and the flag, in one line.
+    u = tuilib.User(srv)
+    r = folio(u, "login", "--email", email, input=h.PASSWORD + "\n")
+    one_line_error(r)
+    h.ok(str(other.id) in r.stderr and other.name in r.stderr and str(firm.id) in r.stderr,
+         f"both firms named: {r.stderr!r}")
+    h.ok("--firm" in r.stderr, f"the flag named: {r.stderr!r}")
+    h.ok(not os.path.exists(os.path.join(u.state, "session.json")), "no session file")
+    one_line_error(folio(u, "login", "--email", email, input=h.PASSWORD + "\n7\n"))
+    # --firm picks without asking.
+    r = folio(u, "login", "--email", email, "--firm", str(other.id), input=h.PASSWORD + "\n")
+    h.eq(r.returncode, 0, r.stderr)
+    me = session_me(u)
+    h.eq((me["firm_id"], me["kind"]), (other.id, "contact"), "logged in to the chosen firm")
+    r = folio(u, "login", "--email", email, "--firm", str(firm.id), input=h.PASSWORD + "\n")
+    h.eq(r.returncode, 0, r.stderr)
+    h.eq((session_me(u)["firm_id"], session_me(u)["kind"]), (firm.id, "staff"))
+    one_line_error(folio(u, "login", "--email", email, "--firm", "abc", input=h.PASSWORD + "\n"), code=2)
+    # The answer on the line after the password: a number from the list.
+    firms = set()
+    for n in ("1", "2"):
+        r = folio(u, "login", "--email", email, input=f"{h.PASSWORD}\n{n}\n")
+        h.eq(r.returncode, 0, r.stderr)
+        firms.add(session_me(u)["firm_id"])
+    h.eq(firms, {firm.id, other.id}, "1 and 2 are the two firms")
+    # On a terminal the list shows, with each firm's --firm.
+    tu = tuilib.User(srv)
+    t = tu.start(args=("login", "--email", email))
+    t.wait("Password:")
+    t.text(h.PASSWORD)
+    t.keys("Enter")
+    screen = t.wait("Firm (1-2):")
+    h.ok(f"--firm {other.id}" in screen and other.name in screen, f"the list:\n{screen}")
+    row = [l for l in screen.splitlines() if other.name in l][0]
+    t.text(row.split()[0])
+    t.keys("Enter")
+    h.eq(t.wait_exit(), 0, t.stderr())
+    t.stop()
+    h.eq(session_me(tu)["firm_id"], other.id, "the firm picked on the terminal")
 
 
 @h.test

@@ -428,13 +428,15 @@ START_TEST(drafts_and_outbox_on_disk)
 	store_draft_clear(&back);
 	store_draft_remove(42);
 	ck_assert_int_eq(store_draft_load(42, &back), -1);
-	j = store_outbox_add(JOB_SEND, "/api/v1/threads/42/messages", "{\"body\":\"x\"}", 42, "abc");
+	j = store_outbox_add(api_send(42, "{\"body\":\"x\"}"), "abc");
+	ck_assert_str_eq(j->path, "/api/v1/threads/42/messages");
 	ck_assert_uint_eq(store_outbox_count(), 1);
 	ck_assert_uint_eq(store_outbox_load(loaded, 4), 1);
 	ck_assert_int_eq(loaded[0]->kind, JOB_SEND);
-	ck_assert_int_eq(loaded[0]->a, 42);
+	ck_assert_int_eq(loaded[0]->thread_id, 42);
+	ck_assert_str_eq(loaded[0]->path, "/api/v1/threads/42/messages");
 	ck_assert_str_eq(loaded[0]->body, "{\"body\":\"x\"}");
-	store_outbox_remove(j->tag);
+	store_outbox_remove(j->outbox);
 	ck_assert_uint_eq(store_outbox_count(), 0);
 	job_free(loaded[0]);
 	job_free(j);
@@ -616,6 +618,112 @@ START_TEST(accounts_refetch_swaps_whole_keeping_marks)
 }
 END_TEST
 
+/* Answers change the model and ask for follow-up requests; they never run actions. */
+START_TEST(answers_ask_for_requests_instead_of_calling_actions)
+{
+	struct model m;
+	struct thread t = { 0 };
+	int64_t account;
+
+	model_init(&m);
+	load_accounts(&m);
+	model_me_set(&m, 9, "Olga", "Kanzlei", true);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_STAFF);
+	ck_assert_int_eq(m.me_id, 9);
+	ck_assert_str_eq(m.firm_name, "Kanzlei");
+	ck_assert_int_eq(model_wants_take(&m, &account), 0); /* taken once */
+
+	/* The stream comes up without a resume point: everything again, accounts only once loaded. */
+	model_stream_set(&m, STREAM_UP, true, false, 1000);
+	ck_assert(m.polling);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_REFRESH | WANT_ACCOUNTS | WANT_OUTBOX);
+	m.accounts_loading = true;
+	model_stream_set(&m, STREAM_UP, false, false, 1000);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_REFRESH | WANT_OUTBOX);
+	model_stream_set(&m, STREAM_UP, false, true, 1000); /* resumed: the backlog brings the rest */
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_OUTBOX);
+	model_stream_set(&m, STREAM_RESYNC, false, false, 1000);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_REFRESH | WANT_ACCOUNTS);
+	ck_assert_ptr_nonnull(strstr(m.status, "events were lost"));
+	model_stream_set(&m, STREAM_UNAUTHORIZED, false, false, 1000);
+	ck_assert(m.session_dead);
+
+	/* A new chat from the accounts screen: its account's threads, then the chat itself. */
+	t.id = 77;
+	t.account_id = 3;
+	t.subject = "Belege Q3";
+	model_chat_created(&m, &t);
+	ck_assert_int_eq(model_screen(&m), SCR_THREAD);
+	ck_assert_int_eq(m.depth, 3);
+	ck_assert_int_eq(m.account_id, 3);
+	ck_assert_int_eq(m.thread.id, 77);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_THREADS | WANT_MESSAGES);
+	model_chat_created(&m, &t); /* while reading: nothing moves */
+	ck_assert_int_eq(m.depth, 3);
+	ck_assert_int_eq(model_wants_take(&m, &account), 0);
+
+	model_want_account(&m, 2);
+	ck_assert_int_eq(model_wants_take(&m, &account), WANT_ACCOUNT);
+	ck_assert_int_eq(account, 2);
+
+	m.threads_loading = m.msgs_loading = true;
+	model_load_failed(&m, JOB_THREADS, 0);
+	ck_assert(!m.threads_loading && m.msgs_loading);
+	m.accounts_loading = true;
+	model_load_failed(&m, JOB_ACCOUNTS, m.accounts_gen + 1); /* an older fetch's page */
+	ck_assert(m.accounts_loading);
+	model_load_failed(&m, JOB_ACCOUNTS, m.accounts_gen);
+	ck_assert(!m.accounts_loading);
+	model_free(&m);
+}
+END_TEST
+
+/* The request constructors: one per API call, context in named fields. */
+START_TEST(api_jobs_carry_typed_context)
+{
+	struct api_threads_query q = { 5, false, false, true, ASSIGNED_ME, 0, 12 };
+	struct job *j, *n;
+
+	j = api_threads(&q);
+	ck_assert_int_eq(j->kind, JOB_THREADS);
+	ck_assert_str_eq(j->path, "/api/v1/threads?account_id=5&archived=true&limit=200&assigned_to=me");
+	ck_assert_int_eq(j->account_id, 5);
+	ck_assert_int_eq(j->gen, 12);
+	job_free(j);
+	q.view_as = 5;
+	j = api_threads(&q);
+	ck_assert_str_eq(j->path,
+	    "/api/v1/threads?account_id=5&archived=true&limit=200&view_as_account=5");
+	job_free(j);
+	j = api_messages(8, 40, 0);
+	ck_assert_int_eq(j->kind, JOB_OLDER);
+	ck_assert_str_eq(j->path, "/api/v1/threads/8/messages?limit=50&before=40");
+	ck_assert_int_eq(j->thread_id, 8);
+	job_free(j);
+	j = api_accounts(3, false);
+	n = api_next(j, "a b");
+	ck_assert_str_eq(n->path, "/api/v1/accounts?limit=200&cursor=a%20b");
+	ck_assert(n->next_page && n->gen == 3);
+	job_free(j);
+	j = api_next(n, "c");
+	ck_assert_str_eq(j->path, "/api/v1/accounts?limit=200&cursor=c");
+	job_free(n);
+	job_free(j);
+	j = api_login("a@b.test", "pw \"x\"", 7);
+	ck_assert_str_eq(j->method, "POST");
+	ck_assert_str_eq(j->path, "/api/v1/sessions");
+	ck_assert_ptr_nonnull(strstr(j->body, "\"firm_id\":7"));
+	job_free(j);
+	j = api_login("a@b.test", "pw", 0);
+	ck_assert_ptr_null(strstr(j->body, "firm_id"));
+	job_free(j);
+	j = api_patch(4, "{}", "archived");
+	ck_assert_str_eq(j->method, "PATCH");
+	ck_assert_str_eq(j->says, "archived");
+	job_free(j);
+}
+END_TEST
+
 START_TEST(remind_spec_parses_drafts_and_flags)
 {
 	bool on;
@@ -667,6 +775,8 @@ model_suite(void)
 	tcase_add_test(tc, a_status_belongs_to_its_screen);
 	tcase_add_test(tc, assigned_filter_keeps_only_its_threads);
 	tcase_add_test(tc, template_renders_like_the_server);
+	tcase_add_test(tc, answers_ask_for_requests_instead_of_calling_actions);
+	tcase_add_test(tc, api_jobs_carry_typed_context);
 	suite_add_tcase(s, tc);
 	return s;
 }
