@@ -222,17 +222,29 @@ ui_draw_hints(struct model *m)
 	const char *mode = ui_draw_mode(m), *key;
 	struct buf b = BUF_INIT;
 	size_t i, k;
+	char *piece;
+	bool fits;
 
 	for (i = 0; i < sizeof hints / sizeof hints[0]; i++) {
 		if (strcmp(hints[i].mode, mode) != 0)
 			continue;
 		if (strcmp(mode, "ask") == 0)
 			buf_puts(&b, _("Unsent text: "));
-		for (k = 0; k < 8 && hints[i].actions[k]; k++)
-			if (!ui_draw_hidden(m, hints[i].actions[k]) &&
-			    (key = ui_draw_key_for(mode, hints[i].actions[k])) != NULL)
-				buf_printf(&b, "%s%s:%s", b.len && strcmp(mode, "ask") ? "  " :
-				    k ? "  " : "", key, _(hints[i].labels[k]));
+		/* Whole hints only: one that does not fit ends the line, never half a word. */
+		for (k = 0; k < 8 && hints[i].actions[k]; k++) {
+			if (ui_draw_hidden(m, hints[i].actions[k]) ||
+			    (key = ui_draw_key_for(mode, hints[i].actions[k])) == NULL)
+				continue;
+			piece = xasprintf("%s%s:%s", b.len && strcmp(mode, "ask") ? "  " :
+			    k ? "  " : "", key, _(hints[i].labels[k]));
+			fits = utf8_width(b.data ? b.data : "", b.len) +
+			    utf8_width(piece, strlen(piece)) <= (size_t)COLS;
+			if (fits)
+				buf_puts(&b, piece);
+			free(piece);
+			if (!fits)
+				break;
+		}
 	}
 	move(LINES - 1, 0);
 	attrset((attr_t)ui_style(strcmp(mode, "ask") == 0 ? UI_ERROR : UI_DIM));

@@ -96,6 +96,24 @@ def the_same_screens_in_german_and_in_english():
         t.stop()
 
 
+
+@h.test
+def key_hints_are_whole_at_any_width():
+    """A hint that does not fit is left out, never cut ("q:zurü")."""
+    def hints(cols):
+        t = user(GERMAN).start(cols, 24)
+        t.wait("Mandanten (1)")
+        t.keys("Enter")
+        s = t.wait("offene Chats")
+        t.stop()
+        line = [x for x in s.splitlines() if x.strip()][-1]
+        return [p for p in line.strip().split("  ") if p]
+    wide = hints(150)
+    h.ok("q:zurück" in wide, f"all hints at 150 columns: {wide}")
+    for cols in (60, 80):
+        narrow = hints(cols)
+        h.ok(narrow and all(p in wide for p in narrow), f"{cols} columns: {narrow}, whole ones: {wide}")
+
 @h.test
 def german_dates_read_like_german_dates():
     # A reminder due in five days: a day of this year ("Di., 9. Dez.") or of the next.
