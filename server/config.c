@@ -87,9 +87,8 @@ config_set(const struct option_row *o, const char *value, const char *from)
 	case OPT_LIST: {
 		/* A repeated flag or file line adds to the list; the default is empty. */
 		const char *old = *(const char **)o->ptr;
-		char *joined = xmalloc(strlen(old ? old : "") + strlen(value) + 2);
+		char *joined = xasprintf("%s%s%s", old && *old ? old : "", old && *old ? "," : "", value);
 
-		sprintf(joined, "%s%s%s", old && *old ? old : "", old && *old ? "," : "", value);
 		free((char *)old);
 		*(const char **)o->ptr = joined;
 		return 0;
