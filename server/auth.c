@@ -71,6 +71,7 @@ auth_password_periodic(const char *password)
 
 /* libpwquality's cracklib check keeps state of its own: one caller at a time. */
 static pthread_mutex_t auth_pwq_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool auth_pwq_warned; /* under auth_pwq_lock */
 
 int
 auth_password_policy(const char *password, char *why, size_t whysz)
@@ -101,6 +102,21 @@ auth_password_policy(const char *password, char *why, size_t whysz)
 	pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 1);
 	pthread_mutex_lock(&auth_pwq_lock);
 	rc = pwquality_check(pwq, password, NULL, NULL, &aux);
+	if (rc == PWQ_ERROR_CRACKLIB_CHECK && aux != NULL &&
+	    strstr((const char *)aux, "dictionary") != NULL &&
+	    strstr((const char *)aux, "error") != NULL) {
+		/*
+		 * The word list is missing (Debian: cracklib-runtime), not the
+		 * password weak: say so once and check everything else.
+		 */
+		if (!auth_pwq_warned)
+			log_warn("password policy: no cracklib dictionary (%s); install"
+			    " cracklib-runtime; checking without it", (const char *)aux);
+		auth_pwq_warned = true;
+		pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 0);
+		aux = NULL;
+		rc = pwquality_check(pwq, password, NULL, NULL, &aux);
+	}
 	if (rc < 0)
 		snprintf(why, whysz, "is too weak: %s",
 		    pwquality_strerror(buf, sizeof buf, rc, aux));

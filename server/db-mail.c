@@ -174,6 +174,22 @@ db_mail_wait(struct db *db, int stop_fd, long timeout_ms)
 
 	if (db->conn == NULL || db->broken)
 		return -1;
+	/*
+	 * A notification that arrived while the last pass (or the wait-time
+	 * query) ran is already read off the socket and sits in libpq's queue:
+	 * polling would not see it, and the mail would wait for the timeout.
+	 */
+	if (PQconsumeInput(db->conn) == 0) {
+		log_warn("mail: database: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		return -1;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	if (got)
+		return 1;
 	fds[0].fd = PQsocket(db->conn);
 	fds[0].events = POLLIN;
 	fds[1].fd = stop_fd;

@@ -13,6 +13,7 @@ libcurl4-openssl-dev
 libncurses-dev
 libsodium-dev
 libpwquality-dev
+cracklib-runtime
 libcmark-dev
 libsystemd-dev
 libarchive-dev
