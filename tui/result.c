@@ -244,8 +244,8 @@ static void
 result_resend_failed(struct model *m, struct job *j)
 {
 	if (j->status == 409 && j->reply && strstr(j->reply, "nothing_to_remind"))
-		model_set_status(m, ui_now_ms(),
-		    "nothing to remind: the last message is the client's");
+		model_set_status(m, ui_now_ms(), "%s",
+		    _("nothing to remind: the last message is the client's"));
 	else
 		result_fail(m, j, N_("resend"));
 }
