@@ -6,6 +6,7 @@
 #include "folio.h"
 #include "json.h"
 #include "mem.h"
+#include "utf8.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -24,6 +25,41 @@ cmd_fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Writes a field that came from the server for plain (not --json) output.
+ * Control characters (C0 with tab and line breaks, DEL, C1, and so ESC and
+ * CSI) and malformed bytes become U+FFFD: a name or subject can neither steer
+ * the terminal (colours, cursor, title, clipboard) nor split the line or
+ * field a script reads.
+ */
+void
+cmd_put(FILE *out, const char *s, size_t len)
+{
+	size_t i = 0;
+	uint32_t cp;
+	int n;
+
+	while (i < len) {
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			fputs("\xEF\xBF\xBD", out);
+			i += n < 0 ? 1 : (size_t)n;
+			continue;
+		}
+		fwrite(s + i, 1, (size_t)n, out);
+		i += (size_t)n;
+	}
+}
+
+/* cmd_put() of a NUL-terminated field; NULL prints as "-". */
+void
+cmd_puts(FILE *out, const char *s)
+{
+	if (s == NULL)
+		s = "-";
+	cmd_put(out, s, strlen(s));
 }
 
 int
@@ -167,7 +203,9 @@ cmd_accounts(int argc, char **argv, const char *server_flag)
 		it = json_object_array_get_idx(items, i);
 		if (decode_account(it, &a) != 0)
 			continue;
-		printf("%lld\t%lld\t%s\n", (long long)a.id, (long long)a.unread, a.name);
+		printf("%lld\t%lld\t", (long long)a.id, (long long)a.unread);
+		cmd_puts(stdout, a.name);
+		putchar('\n');
 		account_clear(&a);
 	}
 	json_object_put(items);
@@ -223,9 +261,13 @@ cmd_threads(int argc, char **argv, const char *server_flag)
 		it = json_object_array_get_idx(items, i);
 		if (decode_thread(it, &t) != 0)
 			continue;
-		printf("%lld\t%lld\t%s\t%s\t%s\n", (long long)t.id, (long long)t.unread,
-		    t.last_message_at ? t.last_message_at : "-",
-		    t.waiting_on ? t.waiting_on : "-", t.subject);
+		printf("%lld\t%lld\t", (long long)t.id, (long long)t.unread);
+		cmd_puts(stdout, t.last_message_at);
+		putchar('\t');
+		cmd_puts(stdout, t.waiting_on);
+		putchar('\t');
+		cmd_puts(stdout, t.subject);
+		putchar('\n');
 		thread_clear(&t);
 	}
 	json_object_put(items);

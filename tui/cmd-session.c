@@ -126,8 +126,11 @@ cmd_session_pick(struct json_object *firms)
 		if (json_get_string(f, "name", &name) != JSON_GET_OK)
 			name = "?";
 		json_get_int(f, "id", &id);
-		if (tty)
-			fprintf(tty, "  %zu  %s (--firm %lld)\n", i + 1, name, (long long)id);
+		if (tty) {
+			fprintf(tty, "  %zu  ", i + 1);
+			cmd_puts(tty, name);
+			fprintf(tty, " (--firm %lld)\n", (long long)id);
+		}
 		buf_printf(&list, "%s%lld %s", i ? ", " : "", (long long)id, name);
 	}
 	if (tty) {
@@ -244,7 +247,10 @@ cmd_login(int argc, char **argv, const char *server_flag)
 		cmd_fail("%s", err);
 		goto out;
 	}
-	printf("Logged in to %s as %s.\n", s.server, s.user_name ? s.user_name : email);
+	/* TRANSLATORS: the server's address, then the user's name. */
+	printf(_("Logged in to %s as "), s.server);
+	cmd_puts(stdout, s.user_name ? s.user_name : email);
+	puts(".");
 	rc = 0;
 out:
 	if (password)

@@ -33,16 +33,21 @@ tail_print(const char *frame, bool json)
 		printf("%s\n", frame);
 		return;
 	}
-	printf("%lld\t%s", (long long)e.id, e.type);
+	printf("%lld\t", (long long)e.id);
+	cmd_puts(stdout, e.type);
 	if (e.thread_id)
 		printf("\tthread=%lld", (long long)e.thread_id);
 	if (e.account_id)
 		printf("\taccount=%lld", (long long)e.account_id);
-	if (e.has_message)
-		printf("\t%s%s: %.*s", e.message.internal ? "[internal] " : "", e.message.author_name,
-		    (int)strcspn(e.message.body, "\n"), e.message.body);
-	else if (e.has_thread)
-		printf("\t%s", e.thread.subject);
+	if (e.has_message) {
+		printf("\t%s", e.message.internal ? "[internal] " : "");
+		cmd_puts(stdout, e.message.author_name);
+		fputs(": ", stdout);
+		cmd_put(stdout, e.message.body, strcspn(e.message.body, "\n"));
+	} else if (e.has_thread) {
+		putchar('\t');
+		cmd_puts(stdout, e.thread.subject);
+	}
 	putchar('\n');
 	event_clear(&e);
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 
@@ -943,5 +944,8 @@ struct json_object *cmd_run(const struct session *s, struct job *j);
 int64_t cmd_account_id(const struct session *s, const char *name);
 /* Prints "folio: reason" on stderr. */
 void cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Server text for plain output, with control characters and bad bytes as U+FFFD. */
+void cmd_put(FILE *out, const char *s, size_t len);
+void cmd_puts(FILE *out, const char *s);
 
 #endif

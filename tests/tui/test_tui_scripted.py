@@ -156,6 +156,26 @@ def threads_of_an_account():
 
 
 @h.test
+def plain_output_never_passes_on_escape_sequences():
+    """Names and subjects are data: ESC, BEL, C1 CSI or a tab cannot steer the terminal or split fields."""
+    evil = "Evil\x1b]0;pwned\x07 \x9b2J\tGmbH"
+    acc = firm.account(evil)
+    firm.contact(acc["id"])
+    firm.thread(acc["id"], subject="Sub\x1b[2Jject\nline")
+    u = tuilib.User(srv, firm.owner_email)
+    for args in (("accounts",), ("threads", "--account", evil)):
+        r = folio(u, *args)
+        h.eq(r.returncode, 0, f"{args}: {r.stderr}")
+        for bad in ("\x1b", "\x07", "\x9b"):
+            h.ok(bad not in r.stdout, f"{bad!r} in the output of {args}: {r.stdout!r}")
+        h.ok("\ufffd" in r.stdout, f"the replacement character in {args}: {r.stdout!r}")
+        h.ok(all(len(l.split("\t")) == (3 if args[0] == "accounts" else 5) for l in r.stdout.splitlines()),
+             f"fields stay fields: {r.stdout!r}")
+    r = folio(u, "threads", "--account", evil, "--json")
+    h.ok(any(t["subject"] == "Sub\x1b[2Jject\nline" for t in json.loads(r.stdout)), "JSON keeps the data")
+
+
+@h.test
 def send_with_subject_body_and_reminders():
     u = tuilib.User(srv, firm.owner_email)
     r = folio(u, "send", "--account", "Acme Ltd", "--subject", "Q1 payroll", "--body-file", "-",
