@@ -59,7 +59,7 @@ db_accounts_list(struct db *db, const struct principal *u, const char *q, bool u
 	}
 	if (q) {
 		p_str(&p, q);
-		buf_printf(&where, " AND position(lower($%d) in lower(a.name)) > 0", ++n);
+		buf_printf(&where, " AND position(folio_fold($%d) in folio_fold(a.name)) > 0", ++n);
 	}
 	/* After the row the cursor names: its (activity,) name and id. */
 	if (pk->after) {

@@ -138,6 +138,20 @@ def account_create_checks_its_fields():
 
 
 @h.test
+def account_search_folds_as_german_is_typed():
+    srv = h.server()
+    f = h.Firm(srv)
+    t = tag()
+    mueller, strasse, oe = (f.account(n)["id"] for n in (f"Müller GmbH {t}", f"Straße {t}", f"Öl & Co {t}"))
+    f.account(f"Muster {t}")
+    for q, want in (("müller", mueller), ("MÜLLER", mueller), ("Mueller", mueller), ("muller", mueller),
+                    ("strasse", strasse), ("STRASSE", strasse), ("straße", strasse), ("oel", oe), ("öl &", oe)):
+        got = [a["id"] for a in f.owner.must("GET", "/api/v1/accounts", query={"q": q})["items"]]
+        h.eq(got, [want], f"q={q!r}")
+    h.eq(len(f.owner.must("GET", "/api/v1/accounts", query={"q": f"mus"})["items"]), 1, "plain ASCII")
+
+
+@h.test
 def account_list_filters_by_name_and_pages():
     srv = h.server()
     f = h.Firm(srv)
