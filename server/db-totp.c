@@ -150,13 +150,17 @@ db_totp_reset(struct db *db, int64_t firm_id, int64_t user_id, enum user_kind ki
 	p_int(&p, user_id);
 	p_int(&p, firm_id);
 	p_str(&p, proto_kind_name(kind));
-	/* The user's sessions end with it: whoever holds the lost phone may hold a session too. */
+	/*
+	 * The user's sessions end with an enabled TOTP: whoever holds the lost
+	 * phone may hold a session too. A pending enrolment is no factor yet.
+	 */
 	res = db_exec(db,
 	    "WITH u AS (SELECT id FROM users WHERE id = $1 AND firm_id = $2 AND kind = $3),"
 	    " c AS (DELETE FROM totp_recovery_codes WHERE user_id = (SELECT id FROM u)),"
-	    " t AS (DELETE FROM user_totp WHERE user_id = (SELECT id FROM u) RETURNING user_id),"
-	    " s AS (UPDATE sessions SET revoked_at = now() WHERE user_id = (SELECT user_id FROM t)"
-	    "   AND revoked_at IS NULL)"
+	    " t AS (DELETE FROM user_totp WHERE user_id = (SELECT id FROM u)"
+	    "   RETURNING user_id, enabled_at),"
+	    " s AS (UPDATE sessions SET revoked_at = now() WHERE user_id = (SELECT user_id FROM t"
+	    "   WHERE enabled_at IS NOT NULL) AND revoked_at IS NULL)"
 	    " SELECT count(*) FROM u",
 	    &p);
 	if (res == NULL)
