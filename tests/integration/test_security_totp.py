@@ -4,50 +4,15 @@ recovery codes used once, new recovery codes, switching it off; wrong codes coun
 back-off; the firm's policy (require_totp: staff, clients, all) leaves a user without TOTP a session
 that may only enrol; an owner resets a lost phone; other firms are untouched.
 
-The codes are computed here from the base32 secret with hmac/sha1, independently of liboath."""
+The codes are computed from the base32 secret with hmac/sha1 (tests/lib/totpcodes.py), not with liboath."""
 import base64
-import hashlib
-import hmac
-import struct
-import time
 import urllib.parse
 
 import harness as h
 from core_common import err
+from totpcodes import Codes, totp
 
 PROXY = ["--trusted-proxy", "127.0.0.1/32"]
-
-
-def totp(secret, step):
-    """The six-digit code of a time step (RFC 6238 over RFC 4226, SHA-1)."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    o = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
-class Codes:
-    """The codes of one secret, each step used once: the server takes a step only when it is newer
-    than the last it took, and accepts the steps before and after its own."""
-
-    def __init__(self, secret):
-        self.secret, self.last = secret, None
-
-    def next(self):
-        while True:
-            t = time.time()
-            if t % 30 > 27:  # near a step's end: the server might already be in the next one
-                time.sleep(30 - t % 30 + 0.2)
-                continue
-            now = int(t) // 30
-            step = now - 1 if self.last is None else max(now - 1, self.last + 1)
-            if step <= now + 1:
-                self.last = step
-                return totp(self.secret, step)
-            time.sleep(30 - t % 30 + 0.2)  # three steps used: wait for the next one
-
-    def wrong(self):
-        return totp(self.secret, int(time.time()) // 30 + 40)
 
 
 def login(srv, email, password=h.PASSWORD, xff=None, **extra):
@@ -71,6 +36,12 @@ def sessions(srv, user_id):
 
 def failures(srv, email):
     return int(srv.db.sql(f"SELECT count(*) FROM login_failures WHERE lower(email) = lower('{email}')"))
+
+
+@h.test
+def the_tests_own_codes_follow_rfc_6238():
+    # RFC 6238, appendix B: the SHA-1 key "12345678901234567890" at T = 59 s gives 94287082.
+    h.eq(totp(base64.b32encode(b"12345678901234567890").decode(), 59 // 30), "287082")
 
 
 @h.test
