@@ -464,7 +464,6 @@ char *totp_uri(const char *base32, const char *firm, const char *email);
 bool totp_is_code(const char *s);
 /* The time step (unix time / 30) whose code is code, within one step of now's; -1 when none. */
 int64_t totp_check(const unsigned char secret[TOTP_SECRET_BYTES], const char *code, time_t now);
-int64_t totp_step_now(time_t now);
 /* A new recovery code, "xxxxx-xxxxx" (50 random bits). Caller frees. */
 char *totp_recovery_new(void);
 /* SHA-256 of a recovery code (case, spaces, dashes ignored) as \x hex into out; -1 when malformed. */

@@ -116,12 +116,6 @@ totp_check(const unsigned char secret[TOTP_SECRET_BYTES], const char *code, time
 	return (int64_t)(now / TOTP_STEP) + pos;
 }
 
-int64_t
-totp_step_now(time_t now)
-{
-	return (int64_t)(now / TOTP_STEP);
-}
-
 /* Recovery codes: 10 characters of base32 (50 bits), shown as xxxxx-xxxxx. */
 #define TOTP_RC_CHARS 10
 
