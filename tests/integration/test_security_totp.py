@@ -151,6 +151,8 @@ def the_firm_policy_leaves_a_session_that_may_only_enrol():
         h.eq(c.get("/api/v1/me").status, 200)
         h.eq(c.must("GET", "/api/v1/me/totp")["required"], True)
     err(m.patch("/api/v1/firm", {"require_totp": "none"}), 403, "totp_enrolment_required")
+    err(m.get("/api/v1/events?wait=0"), 403, "totp_enrolment_required", what="the event stream")
+    h.eq(m.must("GET", "/api/v1/me/totp")["enabled"], False)
     r = login(srv, m.user["email"])
     h.eq((r.status, r.json.get("totp_enrolment_required")), (201, True), f"a login that must enrol: {r!r}")
     # Contacts and the other firm are not covered.
