@@ -209,6 +209,12 @@ auth_resolve(struct request *req, struct db *db)
 			    "the token is unknown, expired, idle too long or revoked");
 		return -1;
 	}
+	/* A session that must enrol first reaches only the routes that enrol (route.c). */
+	if (req->user.totp_enrol_only && !route_enrol_allowed(req->route)) {
+		reply_error(req, 403, "totp_enrolment_required",
+		    "your firm requires two-factor login: enrol first (POST /api/v1/me/totp)");
+		return -1;
+	}
 	return auth_view_as(req, db);
 }
 

@@ -1,6 +1,7 @@
 /*
  * db-firms.c -- SQL for a new firm with its owner, in one transaction
- * (`foliod create-firm`), and for the firm's settings (its mail language).
+ * (`foliod create-firm`), and for the firm's settings (its mail language,
+ * who must log in with TOTP).
  * It does not read arguments or hash the password (firm.c) nor check who
  * may change a setting (route-firm.c).
  */
@@ -47,7 +48,7 @@ db_firms_get(struct db *db, int64_t firm_id)
 	struct params p = { 0 };
 
 	p_int(&p, firm_id);
-	return db_one_json(db, "SELECT id, name, language FROM firms WHERE id = $1", &p);
+	return db_one_json(db, "SELECT id, name, language, require_totp FROM firms WHERE id = $1", &p);
 }
 
 int
@@ -58,4 +59,14 @@ db_firms_language_set(struct db *db, int64_t firm_id, const char *language)
 	p_int(&p, firm_id);
 	p_str(&p, language);
 	return db_run(db, "UPDATE firms SET language = $2 WHERE id = $1", &p) == 1 ? 0 : -1;
+}
+
+int
+db_firms_require_totp_set(struct db *db, int64_t firm_id, const char *policy)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_str(&p, policy);
+	return db_run(db, "UPDATE firms SET require_totp = $2 WHERE id = $1", &p) == 1 ? 0 : -1;
 }

@@ -180,13 +180,16 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	res = db_exec(db,
 	    "WITH s AS (SELECT s.id, u.id AS uid, u.firm_id, u.kind, coalesce(st.role, '') AS role,"
 	    "       coalesce(c.account_id, 0) AS account_id, u.name, u.email,"
-	    "       coalesce(c.portal_access, true) AS portal, s.last_used_at"
-	    "  FROM sessions s JOIN users u ON u.id = s.user_id"
+	    "       coalesce(c.portal_access, true) AS portal, s.last_used_at,"
+	    /* The firm requires TOTP of the user, who has none enabled: enrolling only. */
+	    "      " DB_TOTP_COVERED " AND NOT EXISTS (SELECT 1 FROM user_totp t"
+	    "         WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS enrol"
+	    "  FROM sessions s JOIN users u ON u.id = s.user_id JOIN firms f ON f.id = u.firm_id"
 	    "  LEFT JOIN staff st ON st.user_id = u.id LEFT JOIN contacts c ON c.user_id = u.id"
 	    " WHERE s.token_hash = $1::bytea AND" SESSION_LIVE "),"
 	    " touch AS (UPDATE sessions SET last_used_at = now() WHERE id = (SELECT id FROM s)"
 	    "   AND (SELECT last_used_at FROM s) < now() - interval '1 minute')"
-	    " SELECT id, uid, firm_id, kind, role, account_id, name, email, portal FROM s",
+	    " SELECT id, uid, firm_id, kind, role, account_id, name, email, portal, enrol FROM s",
 	    &p);
 	if (res == NULL)
 		return -1;
@@ -201,6 +204,7 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 		u->account_id = db_int(res, 0, 5);
 		u->name = xstrdup(db_text(res, 0, 6));
 		u->email = xstrdup(db_text(res, 0, 7));
+		u->totp_enrol_only = db_text(res, 0, 9)[0] == 't';
 	}
 	db_clear(res);
 	return found;

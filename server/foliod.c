@@ -50,6 +50,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "foliod: libsodium failed to start\n");
 		return 1;
 	}
+	totp_init();
 	if (config_load(&argc, &argv) != 0)
 		return 2;
 	foliod_log_level();

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -147,6 +148,7 @@ struct principal {
 	int64_t account_id;      /* a contact's account (or the viewed account) */
 	int64_t session_id;
 	int64_t view_as_account; /* > 0 while a staff member views as a client */
+	bool totp_enrol_only;    /* the firm requires TOTP of this user, who has none yet */
 	char *name;
 	char *email;
 };
@@ -284,6 +286,8 @@ const struct route *route_match(enum http_method m, const char *path, int64_t *i
 void route_run(struct job *job, struct db *db);
 void route_list(FILE *fp);
 const char *method_name(enum http_method m);
+/* True when a session that must enrol in TOTP first may call r (NULL: the event stream: no). */
+bool route_enrol_allowed(const struct route *r);
 /* True when the caller is staff looking at its own firm (not viewing as a client). */
 bool is_staff(const struct request *req);
 
@@ -447,6 +451,75 @@ long db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_sessi
 /* 1 when the account is the firm's, 0 when not, -1 on failure. */
 int db_sessions_account_in_firm(struct db *db, int64_t firm_id, int64_t account_id);
 
+/* totp.c -- the second factor's arithmetic (RFC 6238 through liboath); no state, no SQL. */
+#define TOTP_SECRET_BYTES 20
+/* Starts liboath; once, before any thread. */
+void totp_init(void);
+void totp_new_secret(unsigned char secret[TOTP_SECRET_BYTES]);
+/* The secret in base32 (RFC 4648, as authenticator apps take it). Caller frees. */
+char *totp_base32(const unsigned char secret[TOTP_SECRET_BYTES]);
+/* otpauth://totp/... for a QR code, issuer "Folio (firm)". Caller frees. */
+char *totp_uri(const char *base32, const char *firm, const char *email);
+/* True when s is six digits: a TOTP code (anything else may be a recovery code). */
+bool totp_is_code(const char *s);
+/* The time step (unix time / 30) whose code is code, within one step of now's; -1 when none. */
+int64_t totp_check(const unsigned char secret[TOTP_SECRET_BYTES], const char *code, time_t now);
+/* A new recovery code, "xxxxx-xxxxx" (50 random bits). Caller frees. */
+char *totp_recovery_new(void);
+/* SHA-256 of a recovery code (case, spaces, dashes ignored) as \x hex into out; -1 when malformed. */
+int totp_recovery_hash(const char *code, char out[67]);
+/* Whether policy is a firm's require_totp: "none", "staff", "clients" or "all". */
+bool totp_policy_known(const char *policy);
+
+/* db-totp.c -- a user's TOTP secret and state, recovery codes, the status object. */
+/* Whether the firm's policy (firms f) covers the user (users u), as SQL. */
+#define DB_TOTP_COVERED \
+	" (f.require_totp = 'all' OR (f.require_totp = 'staff' AND u.kind = 'staff')" \
+	"  OR (f.require_totp = 'clients' AND u.kind = 'contact'))"
+struct totp_state {
+	bool exists;             /* a secret, pending or enabled */
+	bool enabled;
+	bool required;           /* the firm's policy covers the user */
+	int64_t last_step;       /* the last step taken; -1: none */
+	unsigned char secret[TOTP_SECRET_BYTES];
+};
+/* The user's TOTP into out: 1, 0 when no such user, -1 on failure. Clear out with db_totp_state_clear. */
+int db_totp_get(struct db *db, int64_t user_id, struct totp_state *out);
+/* Wipes the secret from memory. */
+void db_totp_state_clear(struct totp_state *s);
+/* Stores a pending secret: 1, 0 when TOTP is already enabled, -1 on failure. */
+int db_totp_begin(struct db *db, int64_t user_id, const unsigned char secret[TOTP_SECRET_BYTES]);
+/*
+ * Takes step when it is newer than the last taken (enabling a pending secret
+ * when enable, else only on an enabled one): 1, 0 when refused, -1 on failure.
+ */
+int db_totp_take_step(struct db *db, int64_t user_id, int64_t step, bool enable);
+/* Replaces the user's recovery codes by n hashes (\x hex). Returns -1 on failure. */
+int db_totp_recovery_set(struct db *db, int64_t user_id, char hashes[][67], int n);
+/* Uses up the recovery code of this hash: 1, 0 when the user has none such, -1 on failure. */
+int db_totp_recovery_use(struct db *db, int64_t user_id, const char *hash_hex);
+/* Removes the user's TOTP and recovery codes: 1 when it was enabled, 0 when not, -1 on failure. */
+int db_totp_remove(struct db *db, int64_t user_id);
+/* An owner's reset: removes the TOTP of user (of kind, in firm) and ends its sessions: 1, 0, -1. */
+int db_totp_reset(struct db *db, int64_t firm_id, int64_t user_id, enum user_kind kind);
+/* {enabled, enabled_at, recovery_codes_left, required}, or NULL. Caller puts. */
+struct json_object *db_totp_status(struct db *db, int64_t user_id);
+
+/* route-totp.c */
+/*
+ * Checks code (six digits; or a recovery code when recovery_too) against s
+ * and takes it: 1 when it passed, 0 when wrong or already used, -1 on failure.
+ */
+int route_totp_accept(struct db *db, int64_t user_id, const struct totp_state *s, const char *code,
+    bool recovery_too);
+void route_totp_status(struct request *req, struct db *db);
+void route_totp_begin(struct request *req, struct db *db);
+void route_totp_confirm(struct request *req, struct db *db);
+void route_totp_disable(struct request *req, struct db *db);
+void route_totp_recovery_codes(struct request *req, struct db *db);
+void route_totp_reset_staff(struct request *req, struct db *db);
+void route_totp_reset_contact(struct request *req, struct db *db);
+
 /* migrate.c */
 /* Applies every sql/NNN_*.sql not yet recorded, each in its own transaction. */
 int migrate_run(struct db *db);
@@ -493,6 +566,8 @@ int64_t db_firms_create(struct db *db, const char *name, const char *email, cons
 struct json_object *db_firms_get(struct db *db, int64_t firm_id);
 /* Sets the firm's mail language. Returns -1 on failure. */
 int db_firms_language_set(struct db *db, int64_t firm_id, const char *language);
+/* Sets who must log in with TOTP ("none", "staff", "clients", "all"). Returns -1 on failure. */
+int db_firms_require_totp_set(struct db *db, int64_t firm_id, const char *policy);
 
 /* route-firm.c -- the firm's settings (GET, PATCH /api/v1/firm). */
 void route_firm_get(struct request *req, struct db *db);
@@ -986,6 +1061,8 @@ void route_me(struct request *req, struct db *db);
 void route_sessions_list(struct request *req, struct db *db);
 void route_sessions_revoke(struct request *req, struct db *db);
 void route_me_password(struct request *req, struct db *db);
+/* True when this account and address must wait: replies 429 with Retry-After (or 503). */
+bool route_sessions_throttled(struct request *req, struct db *db, const char *email);
 void route_staff_list(struct request *req, struct db *db);
 void route_staff_create(struct request *req, struct db *db);
 void route_accounts_list(struct request *req, struct db *db);

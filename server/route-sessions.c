@@ -1,7 +1,8 @@
 /*
- * route-sessions.c -- health, log in and out, my sessions and my password, the
- * current user, the test clock. The login throttle's limits and the password
- * policy's use are here; the SQL is in db-sessions.c, hashing in auth.c.
+ * route-sessions.c -- health, log in and out (with the second factor when the
+ * user has TOTP on), my sessions and my password, the current user, the test
+ * clock. The login throttle's limits and the password policy's use are here;
+ * the SQL is in db-sessions.c, hashing in auth.c, TOTP in route-totp.c.
  */
 #include "foliod.h"
 
@@ -55,9 +56,8 @@ session_backoff(const struct login_counts *n)
 	return wait > n->address_wait ? wait : n->address_wait;
 }
 
-/* True when this account and address must wait: replies 429 with Retry-After (or 503). */
-static bool
-session_throttled(struct request *req, struct db *db, const char *email)
+bool
+route_sessions_throttled(struct request *req, struct db *db, const char *email)
 {
 	static const struct login_limits lim = { 64, LOGIN_CEILING, LOGIN_MAX_PER_ADDRESS };
 	struct login_counts n;
@@ -134,21 +134,56 @@ session_verify(struct request *req, struct db *db, const char *email, const char
 	return id;
 }
 
+/*
+ * The second factor of a login whose password matched user id: 1 when the
+ * user has no TOTP on or code (a TOTP or recovery code) passed; else 0 with
+ * the answer sent -- 401 totp_required without a code (not a failure: the
+ * client asks for one and tries again), 401 totp_invalid for a wrong or
+ * reused code, which counts as a failed login like a wrong password.
+ * *enrol tells that the firm requires TOTP of a user who has none yet.
+ */
+static int
+session_second_factor(struct request *req, struct db *db, const char *email, int64_t id,
+    const char *code, bool *enrol)
+{
+	struct totp_state s;
+	int ok = 1;
+
+	if (db_totp_get(db, id, &s) <= 0)
+		return 0;
+	*enrol = s.required && !s.enabled;
+	if (!s.enabled)
+		goto out;
+	if (code == NULL || *code == '\0') {
+		reply_error(req, 401, "totp_required", "this account needs a code from its authenticator");
+		ok = 0;
+	} else if ((ok = route_totp_accept(db, id, &s, code, true)) == 0) {
+		if (db_sessions_login_failed(db, email, req->client) == 0)
+			reply_error(req, 401, "totp_invalid", "the code is wrong or was used already");
+	}
+out:
+	db_totp_state_clear(&s);
+	return ok;
+}
+
 void
 route_sessions_create(struct request *req, struct db *db)
 {
 	struct json_object *body, *user, *o;
-	const char *email = NULL, *password = NULL;
+	const char *email = NULL, *password = NULL, *code = NULL;
 	char token[64];
 	int64_t id = 0, firm_id = 0;
+	bool enrol = false;
 
 	if ((body = req_json(req)) == NULL)
 		return;
 	if (!field_string(req, body, "email", true, 254, &email) ||
 	    !field_string(req, body, "password", true, 1024, &password) ||
 	    !field_int(req, body, "firm_id", false, 1, INT64_MAX, &firm_id) ||
-	    session_throttled(req, db, email) ||
-	    (id = session_verify(req, db, email, password, firm_id)) <= 0)
+	    !field_string(req, body, "totp", false, 64, &code) ||
+	    route_sessions_throttled(req, db, email) ||
+	    (id = session_verify(req, db, email, password, firm_id)) <= 0 ||
+	    session_second_factor(req, db, email, id, code, &enrol) != 1)
 		goto out;
 	if (auth_session_create(db, id, req->client, req->user_agent, token) != 0 ||
 	    (user = db_sessions_user(db, id)) == NULL)
@@ -157,6 +192,8 @@ route_sessions_create(struct request *req, struct db *db)
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(token));
 	json_object_object_add(o, "user", user);
+	if (enrol)
+		json_object_object_add(o, "totp_enrolment_required", json_object_new_boolean(1));
 	reply_json(req, 201, o);
 out:
 	json_object_put(body);
@@ -238,7 +275,7 @@ route_me_password(struct request *req, struct db *db)
 		return;
 	if (!field_string(req, body, "current_password", true, 1024, &current) ||
 	    !field_string(req, body, "new_password", true, 1024, &new_pw) ||
-	    session_throttled(req, db, req->user.email))
+	    route_sessions_throttled(req, db, req->user.email))
 		goto out;
 	hash = db_sessions_password_hash(db, req->user.id);
 	if (db->broken)

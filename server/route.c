@@ -23,14 +23,29 @@ const struct route routes[] = {
 	{ M_GET, "/api/v1/me", WHO_ANY, route_me, "the current user" },
 	{ M_POST, "/api/v1/me/password", WHO_ANY, route_me_password,
 	    "change my password; ends my other sessions" },
-	{ M_GET, "/api/v1/firm", WHO_STAFF, route_firm_get, "the firm's settings: its mail language" },
-	{ M_PATCH, "/api/v1/firm", WHO_OWNER, route_firm_update, "change the firm's mail language" },
+	{ M_GET, "/api/v1/me/totp", WHO_ANY, route_totp_status, "my two-factor login: on or off" },
+	{ M_POST, "/api/v1/me/totp", WHO_ANY, route_totp_begin,
+	    "begin two-factor enrolment: a new secret and its otpauth URI" },
+	{ M_POST, "/api/v1/me/totp/confirm", WHO_ANY, route_totp_confirm,
+	    "switch two-factor login on with a code; the recovery codes, once" },
+	{ M_POST, "/api/v1/me/totp/disable", WHO_ANY, route_totp_disable,
+	    "switch two-factor login off (password and code)" },
+	{ M_POST, "/api/v1/me/totp/recovery-codes", WHO_ANY, route_totp_recovery_codes,
+	    "new recovery codes (a code); the old ones end" },
+	{ M_GET, "/api/v1/firm", WHO_STAFF, route_firm_get,
+	    "the firm's settings: its mail language, who needs two-factor login" },
+	{ M_PATCH, "/api/v1/firm", WHO_OWNER, route_firm_update,
+	    "change the firm's mail language or two-factor policy" },
 	{ M_GET, "/api/v1/staff", WHO_STAFF, route_staff_list, "team members" },
 	{ M_POST, "/api/v1/staff", WHO_ADMIN, route_staff_create, "add a team member" },
+	{ M_DELETE, "/api/v1/staff/{id}/totp", WHO_OWNER, route_totp_reset_staff,
+	    "reset a team member's two-factor login (lost phone); ends their sessions" },
 	{ M_GET, "/api/v1/accounts", WHO_ANY, route_accounts_list, "client accounts" },
 	{ M_POST, "/api/v1/accounts", WHO_STAFF, route_accounts_create, "add a client account" },
 	{ M_GET, "/api/v1/accounts/{id}", WHO_ANY, route_accounts_get, "one account and its contacts" },
 	{ M_POST, "/api/v1/accounts/{id}/contacts", WHO_STAFF, route_contacts_create, "add a contact" },
+	{ M_DELETE, "/api/v1/contacts/{id}/totp", WHO_OWNER, route_totp_reset_contact,
+	    "reset a contact's two-factor login; ends their sessions" },
 	{ M_GET, "/api/v1/templates", WHO_STAFF, route_templates_list, "message templates" },
 	{ M_POST, "/api/v1/templates", WHO_STAFF, route_templates_create, "add a template" },
 	{ M_GET, "/api/v1/templates/{id}", WHO_STAFF, route_templates_get, "one template" },
@@ -121,6 +136,20 @@ route_match(enum http_method m, const char *path, int64_t *ids, int *nids, int *
 		return r;
 	}
 	return NULL;
+}
+
+bool
+route_enrol_allowed(const struct route *r)
+{
+	/* What a session needs to enrol: itself, the enrolment, and a way out. */
+	static const route_fn allowed[] = { route_me, route_sessions_delete, route_totp_status,
+		route_totp_begin, route_totp_confirm };
+	size_t i;
+
+	for (i = 0; r != NULL && i < sizeof allowed / sizeof allowed[0]; i++)
+		if (r->fn == allowed[i])
+			return true;
+	return false;
 }
 
 bool

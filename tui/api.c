@@ -254,7 +254,7 @@ api_staff(void)
 }
 
 struct job *
-api_login(const char *email, const char *password, int64_t firm_id)
+api_login(const char *email, const char *password, int64_t firm_id, const char *totp)
 {
 	struct json_object *o = json_object_new_object();
 	struct job *j;
@@ -263,8 +263,31 @@ api_login(const char *email, const char *password, int64_t firm_id)
 	json_object_object_add(o, "password", json_object_new_string(password));
 	if (firm_id > 0)
 		json_object_object_add(o, "firm_id", json_object_new_int64(firm_id));
+	if (totp != NULL)
+		json_object_object_add(o, "totp", json_object_new_string(totp));
 	j = api_job(JOB_LOGIN, "POST", json_text(o), "/api/v1/sessions");
 	/* The password must not linger in json-c's buffer longer than needed. */
+	explicit_bzero((char *)json_text(o), strlen(json_text(o)));
+	json_object_put(o);
+	return j;
+}
+
+struct job *
+api_totp(const char *what, const char *password, const char *code)
+{
+	struct json_object *o = json_object_new_object();
+	struct job *j;
+
+	if (password != NULL)
+		json_object_object_add(o, "password", json_object_new_string(password));
+	if (code != NULL)
+		json_object_object_add(o, "code", json_object_new_string(code));
+	if (what == NULL)
+		j = api_job(JOB_TOTP, "GET", NULL, "/api/v1/me/totp");
+	else if (*what == '\0')
+		j = api_job(JOB_TOTP, "POST", "{}", "/api/v1/me/totp");
+	else
+		j = api_job(JOB_TOTP, "POST", json_text(o), "/api/v1/me/totp/%s", what);
 	explicit_bzero((char *)json_text(o), strlen(json_text(o)));
 	json_object_put(o);
 	return j;

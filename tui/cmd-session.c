@@ -2,7 +2,8 @@
  * cmd-session.c -- `folio login` and `folio logout`: the session token in
  * $XDG_STATE_HOME/folio/session.json, mode 0600. The password comes from
  * the terminal with echo off, or from standard input when that is not a
- * terminal (scripts).
+ * terminal (scripts). An account with two-factor login gives its code with
+ * --totp or at the prompt that follows the password.
  */
 #include "folio.h"
 #include "json.h"
@@ -34,7 +35,7 @@ cmd_session_line(FILE *fp)
 }
 
 /* Prompts on the terminal and reads a line, echo off when secret. Caller frees. */
-static char *
+char *
 cmd_session_prompt(const char *prompt, bool secret)
 {
 	struct termios old, raw;
@@ -153,27 +154,72 @@ cmd_session_pick(struct json_object *firms)
 	return id;
 }
 
+/* True when j was answered 401 totp_required: the password was right, a code is needed. */
+static bool
+cmd_session_needs_code(const struct job *j)
+{
+	struct json_object *o, *e;
+	const char *code;
+	bool needs;
+
+	if (j->status != 401 || j->reply == NULL || (o = json_tokener_parse(j->reply)) == NULL)
+		return false;
+	needs = json_get_object(o, "error", &e) == JSON_GET_OK &&
+	    json_get_string(e, "code", &code) == JSON_GET_OK && strcmp(code, "totp_required") == 0;
+	json_object_put(o);
+	return needs;
+}
+
+/* Wipes and frees a login job: its body holds the password. */
+static void
+cmd_session_job_free(struct job *j)
+{
+	if (j != NULL && j->body != NULL)
+		explicit_bzero(j->body, strlen(j->body));
+	job_free(j);
+}
+
 /*
  * Posts the credentials and fills the session from the answer. A person in
- * several firms (409 choose_firm) is asked which, then logged in again.
+ * several firms (409 choose_firm) is asked which, then logged in again; an
+ * account with two-factor login (401 totp_required) is asked for its code,
+ * unless totp gave one already.
  */
 static int
-cmd_session_create(struct session *s, const char *email, const char *password, int64_t firm_id)
+cmd_session_create(struct session *s, const char *email, const char *password, int64_t firm_id,
+    const char *totp)
 {
 	struct json_object *o, *firms;
-	struct job *j = api_login(email, password, firm_id);
+	struct job *j = api_login(email, password, firm_id, totp);
+	char *code = NULL;
 	int rc = -1;
 
 	api_call(s->server, NULL, j);
 	if (firm_id <= 0 && (firms = cmd_session_firms(j)) != NULL) {
 		firm_id = cmd_session_pick(firms);
 		json_object_put(firms);
-		explicit_bzero(j->body, strlen(j->body));
-		job_free(j);
+		cmd_session_job_free(j);
 		if (firm_id <= 0)
 			return -1;
-		j = api_login(email, password, firm_id);
+		j = api_login(email, password, firm_id, totp);
 		api_call(s->server, NULL, j);
+	}
+	if (totp == NULL && cmd_session_needs_code(j)) {
+		/* The code is not secret once used (replay is refused): no need to hide it. */
+		code = cmd_session_prompt(_("Code from your authenticator app (or a recovery code): "),
+		    false);
+		if (code == NULL || *code == '\0') {
+			cmd_fail("%s", _("login: this account needs a code from its authenticator app"
+					 " (--totp CODE)"));
+			free(code);
+			cmd_session_job_free(j);
+			return -1;
+		}
+		cmd_session_job_free(j);
+		j = api_login(email, password, firm_id, code);
+		api_call(s->server, NULL, j);
+		explicit_bzero(code, strlen(code));
+		free(code);
 	}
 	explicit_bzero(j->body, strlen(j->body));
 	if (!api_ok(j)) {
@@ -183,6 +229,8 @@ cmd_session_create(struct session *s, const char *email, const char *password, i
 		free(why);
 	} else if ((o = json_tokener_parse(j->reply ? j->reply : "")) != NULL) {
 		rc = cmd_session_fill(s, o);
+		s->totp_enrol = json_object_get_boolean(json_object_object_get(o,
+		    "totp_enrolment_required"));
 		json_object_put(o);
 	} else {
 		cmd_fail("the server's answer has no token");
@@ -196,9 +244,9 @@ cmd_login(int argc, char **argv, const char *server_flag)
 {
 	static const struct option opts[] = { { "server", required_argument, NULL, 's' },
 		{ "email", required_argument, NULL, 'e' }, { "firm", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 } };
+		{ "totp", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
 	struct session s = { 0 };
-	char *email = NULL, *password = NULL, err[512], *end;
+	char *email = NULL, *password = NULL, *totp = NULL, err[512], *end;
 	bool bad_firm = false;
 	const char *server = server_flag;
 	int64_t firm_id = 0;
@@ -209,13 +257,15 @@ cmd_login(int argc, char **argv, const char *server_flag)
 			server = optarg;
 		else if (c == 'e')
 			email = xstrdup(optarg);
+		else if (c == 't')
+			totp = optarg;
 		else if (c != 'f')
 			return 2;
 		else if ((firm_id = strtoll(optarg, &end, 10)) <= 0 || *end != '\0')
 			bad_firm = true;
 	}
 	if (optind != argc || bad_firm) {
-		cmd_fail("usage: folio login [--server URL] [--email EMAIL] [--firm ID]");
+		cmd_fail("usage: folio login [--server URL] [--email EMAIL] [--firm ID] [--totp CODE]");
 		free(email);
 		return 2;
 	}
@@ -241,7 +291,7 @@ cmd_login(int argc, char **argv, const char *server_flag)
 	free(s.user_name);
 	free(s.user_kind);
 	s.user_name = s.user_kind = NULL;
-	if (cmd_session_create(&s, email, password, firm_id) != 0)
+	if (cmd_session_create(&s, email, password, firm_id, totp) != 0)
 		goto out;
 	if (config_session_save(&s, err, sizeof err) != 0) {
 		cmd_fail("%s", err);
@@ -251,6 +301,8 @@ cmd_login(int argc, char **argv, const char *server_flag)
 	printf(_("Logged in to %s as "), s.server);
 	cmd_puts(stdout, s.user_name ? s.user_name : email);
 	puts(".");
+	if (s.totp_enrol)
+		printf("%s\n", _("Your firm requires two-factor login: set it up with \"folio totp enrol\"."));
 	rc = 0;
 out:
 	if (password)

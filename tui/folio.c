@@ -23,13 +23,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "login", cmd_login, "login [--server URL] [--email EMAIL]" },
+	{ "login", cmd_login, "login [--server URL] [--email EMAIL] [--firm ID] [--totp CODE]" },
 	{ "logout", cmd_logout, "logout" },
 	{ "accounts", cmd_accounts, "accounts [--unread] [--json]" },
 	{ "threads", cmd_threads, "threads --account NAME [--archived] [--json]" },
 	{ "send", cmd_send, "send --account NAME (--template NAME | --subject S --body-file F|-) "
 			    "[--remind DAYS:COUNT] [--attach FILE]..." },
 	{ "tail", cmd_tail, "tail [--json] [--since ID]" },
+	{ "totp", cmd_totp, "totp [status | enrol | disable | recovery-codes]" },
 	{ NULL, NULL, NULL },
 };
 

@@ -51,6 +51,7 @@ struct session {
 	int64_t user_id;
 	char *user_name;
 	char *user_kind;
+	bool totp_enrol;     /* the login said the firm requires TOTP first (not stored) */
 };
 /* $XDG_STATE_HOME/folio (created 0700 when missing). Caller frees. */
 char *config_state_dir(void);
@@ -149,6 +150,7 @@ enum job_kind {
 	JOB_RECIPIENT,    /* the new chat form's account with its contacts */
 	JOB_LOGIN,        /* folio login */
 	JOB_LOGOUT,       /* folio logout */
+	JOB_TOTP,         /* folio totp: my two-factor login */
 	JOB_EVENT,        /* a frame from the event stream; reply holds it */
 	JOB_STREAM,       /* the stream's state changed */
 	JOB_KIND_COUNT
@@ -210,7 +212,12 @@ struct job *api_inbox(void);
 struct job *api_note_read(int64_t id);
 struct job *api_staff(void);
 /* Logs in; firm_id > 0 picks the firm when the address is in several (409 choose_firm). */
-struct job *api_login(const char *email, const char *password, int64_t firm_id);
+struct job *api_login(const char *email, const char *password, int64_t firm_id, const char *totp);
+/*
+ * My two-factor login: what NULL reads its state, "" begins an enrolment,
+ * "confirm", "disable" or "recovery-codes" post {password?, code?}.
+ */
+struct job *api_totp(const char *what, const char *password, const char *code);
 struct job *api_logout(void);
 /* The next page of the list j asked for, from its answer's cursor. */
 struct job *api_next(const struct job *j, const char *cursor);
@@ -935,6 +942,9 @@ int cmd_accounts(int argc, char **argv, const char *server_flag);
 int cmd_threads(int argc, char **argv, const char *server_flag);
 int cmd_send(int argc, char **argv, const char *server_flag);
 int cmd_tail(int argc, char **argv, const char *server_flag);
+int cmd_totp(int argc, char **argv, const char *server_flag);
+/* cmd-session.c: a line from the terminal (echo off when secret) or standard input. Caller frees. */
+char *cmd_session_prompt(const char *prompt, bool secret);
 /* cmd-list.c: shared helpers */
 /* Loads the session and picks the server; prints the reason and returns -1 when not logged in. */
 int cmd_session(struct session *s, const char *server_flag);

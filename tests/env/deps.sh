@@ -12,6 +12,7 @@ libpq-dev
 libcurl4-openssl-dev
 libncurses-dev
 libsodium-dev
+liboath-dev
 libpwquality-dev
 cracklib-runtime
 libcmark-dev

@@ -52,7 +52,7 @@ def last_mail(srv, addr, n):
 def mail_is_german_by_default_in_subject_text_and_html():
     srv = h.server()
     f, acc, c = setup(srv)
-    h.eq(f.owner.must("GET", "/api/v1/firm"), {"id": f.id, "name": f.name, "language": "de"})
+    h.eq(f.owner.must("GET", "/api/v1/firm"), {"id": f.id, "name": f.name, "language": "de", "require_totp": "none"})
     subj = unique("Jahresabschluss")
     f.thread(acc["id"], subject=subj, body=TWO_LINES)
     m = last_mail(srv, c.user["email"], 1)
@@ -82,7 +82,7 @@ def the_owner_switches_the_firm_to_english_and_mail_follows():
     h.eq(admin.patch("/api/v1/firm", {"language": "en"}).status, 403)
     for bad in ({"language": "fr"}, {"language": 1}, {"language": ""}):
         h.eq(f.owner.patch("/api/v1/firm", bad).status, 422, repr(bad))
-    h.eq(f.owner.must("PATCH", "/api/v1/firm", {}), {"id": f.id, "name": f.name, "language": "de"})
+    h.eq(f.owner.must("PATCH", "/api/v1/firm", {}), {"id": f.id, "name": f.name, "language": "de", "require_totp": "none"})
     h.eq(f.owner.must("PATCH", "/api/v1/firm", {"language": "en"})["language"], "en")
     h.eq(f.owner.must("GET", "/api/v1/firm")["language"], "en")
     subj = unique("Annual accounts")

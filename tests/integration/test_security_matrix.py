@@ -84,6 +84,11 @@ class Side:
         c = self.srv.login(self.owner_email, h.PASSWORD)
         return c.must("GET", "/api/v1/sessions")["items"][0]["id"]
 
+    def new_member_id(self):
+        return self.f.owner.must("POST", "/api/v1/staff", {"name": "Reset Me", "email": new_email(),
+                                                            "password": h.PASSWORD, "role": "member"},
+                                 status=201)["id"]
+
     def fresh_template(self):
         return self.f.owner.must("POST", "/api/v1/templates", {"name": f"tmp {uuid.uuid4().hex[:6]}",
                                                                 "subject": "s", "body": "b"}, status=201)["id"]
@@ -164,6 +169,19 @@ ROUTES = {
     ("POST", "/api/v1/me/password"): ("spend", lambda s: "/api/v1/me/password",
                                       lambda s, c: {"current_password": "not the password",
                                                     "new_password": "a much longer new password 77"}, {422}),
+    ("GET", "/api/v1/me/totp"): ("none", lambda s: "/api/v1/me/totp", None, {200}),
+    ("POST", "/api/v1/me/totp"): ("none", lambda s: "/api/v1/me/totp", None, {200}),
+    ("POST", "/api/v1/me/totp/confirm"): ("none", lambda s: "/api/v1/me/totp/confirm",
+                                          lambda s, c: {"code": "not a code"}, {409, 422}),
+    ("POST", "/api/v1/me/totp/disable"): ("none", lambda s: "/api/v1/me/totp/disable",
+                                          lambda s, c: {"password": "not the password", "code": "123456"},
+                                          {409}),
+    ("POST", "/api/v1/me/totp/recovery-codes"): ("none", lambda s: "/api/v1/me/totp/recovery-codes",
+                                                 lambda s, c: {"code": "123456"}, {409}),
+    ("DELETE", "/api/v1/staff/{id}/totp"): ("firm", lambda s: f"/api/v1/staff/{s.new_member_id()}/totp", None,
+                                            {204}),
+    ("DELETE", "/api/v1/contacts/{id}/totp"): ("firm", lambda s: f"/api/v1/contacts/{s.contact.id}/totp",
+                                               None, {204}),
     ("GET", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", None, {200}),
     ("PATCH", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", lambda s, c: {"language": "de"}, {200}),
     ("GET", "/api/v1/staff"): ("none", lambda s: "/api/v1/staff", None, {200}),
