@@ -184,7 +184,18 @@ json_parse_why(const char *text, size_t len, const struct json_limits *lim,
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue && end == len) {
+		/* A value ending with the text ("1", "null") is complete only at a NUL. */
+		o = json_tokener_parse_ex(tok, "", 1);
+		if ((jerr = json_tokener_get_error(tok)) != json_tokener_success)
+			jerr = json_tokener_continue;
+	}
 	json_tokener_free(tok);
+	if (o == NULL && jerr == json_tokener_success) {
+		/* json-c has no object for null: refused, rather than taken for a failure without reason. */
+		snprintf(err, errlen, "JSON null where a value was expected");
+		return json_fail(why, JSON_FAIL_SYNTAX, NULL);
+	}
 	if (o == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
 			snprintf(err, errlen, "unexpected end of JSON");
