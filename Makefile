@@ -134,8 +134,9 @@ $(FUZZ_SERVER_NAMES:%=$(OUT)/tests/replay-%): $(OUT)/tests/replay-%: tests/fuzz/
 
 # `make fuzz`: every object again with clang, libFuzzer's coverage, ASan and UBSan into
 # build/fuzz/; each target runs FUZZ_SECONDS, growing its working corpus build/fuzz/corpus/NAME/
-# (kept between runs) from the seeds in tests/fuzz/corpus/NAME/. A crash stops the run and leaves
-# its input in build/fuzz/NAME-crash-*: fix the bug, then add the input to the kept corpus.
+# (kept between runs) from the seeds in tests/fuzz/corpus/NAME/ and the tokens in
+# tests/fuzz/NAME.dict. A crash stops the run and leaves its input in build/fuzz/NAME-crash-*:
+# fix the bug, then add the input to the kept corpus.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_OUT := build/fuzz
@@ -160,7 +161,8 @@ $(FUZZ_SERVER_NAMES:%=$(FUZZ_OUT)/fuzz_%): $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 	@for t in $(FUZZ_NAMES); do \
 	    mkdir -p $(FUZZ_OUT)/corpus/$$t; \
-	    $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$dict \
 	        -artifact_prefix=$(FUZZ_OUT)/$$t- $(FUZZ_OUT)/corpus/$$t tests/fuzz/corpus/$$t \
 	        >$(FUZZ_OUT)/$$t.log 2>&1 || { tail -50 $(FUZZ_OUT)/$$t.log; echo "fuzz_$$t: failed"; exit 1; }; \
 	    awk -v t=fuzz_$$t '/^stat::number_of_executed_units/ { n = $$2 } \
