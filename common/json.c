@@ -194,7 +194,7 @@ json_parse_why(const char *text, size_t len, const struct json_limits *lim,
 	if (o == NULL && jerr == json_tokener_success) {
 		/* json-c has no object for null: refused, rather than taken for a failure without reason. */
 		snprintf(err, errlen, "JSON null where a value was expected");
-		return json_fail(why, JSON_FAIL_SYNTAX, NULL);
+		return json_fail(why, JSON_FAIL_NULL, NULL);
 	}
 	if (o == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
