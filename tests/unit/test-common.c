@@ -84,6 +84,7 @@ START_TEST(json_refuses_bad_input)
 		"\"\xff\xfe\"",         /* not UTF-8 */
 		"{\"a\":NaN}", "{\"a\":-Infinity}", "[Infinity]",
 		"{\"a\":\"tab\there\"}",  /* raw control character in a string */
+		"[-01]", "[1.]", "{\"a\":1.e5}", "-", /* numbers json-c's strict mode takes */
 		"",
 	};
 	char err[128];
