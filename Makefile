@@ -4,6 +4,7 @@
 #   make check           install what is missing, start PostgreSQL and SMTP, run every test
 #   make demo            the same set-up, a seeded demo firm, the server and the TUI
 #   make bench           benchmarks (docs/BENCHMARKS.md)
+#   make fuzz            each libFuzzer target FUZZ_SECONDS (default 60) on its corpus (README, "Fuzzing")
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -48,7 +49,7 @@ SERVER_LIB_OBJ := $(filter-out $(OUT)/server/foliod.o,$(SERVER_OBJ))
 TUI_LIB_OBJ := $(filter-out $(OUT)/tui/folio.o,$(TUI_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 
-.PHONY: all clean check demo bench install lint unit FORCE
+.PHONY: all clean check demo bench install lint unit fuzz fuzz-replay FORCE
 all: server/foliod tui/folio
 
 # The client's translations (tui/po/LANG.po, see tui/i18n.c): build/locale/LANG/LC_MESSAGES/folio.mo,
@@ -111,6 +112,63 @@ $(OUT)/tests/test-%: tests/unit/test-%.c $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BIN)
+
+# Fuzz targets (tests/fuzz/fuzz_NAME.c; README, "Fuzzing"). fuzz_tui_* link the client's objects,
+# the rest the server's. `make check` replays each kept corpus (tests/fuzz/corpus/NAME/) through
+# $(OUT)/tests/replay-NAME, the target with tests/fuzz/replay.c's main(), in the variant it builds.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_TUI_NAMES := $(filter tui_%,$(FUZZ_NAMES))
+FUZZ_SERVER_NAMES := $(filter-out tui_%,$(FUZZ_NAMES))
+fuzz-replay: $(FUZZ_NAMES:%=$(OUT)/tests/replay-%)
+
+$(FUZZ_TUI_NAMES:%=$(OUT)/tests/replay-%): $(OUT)/tests/replay-%: tests/fuzz/fuzz_%.c \
+    tests/fuzz/replay.c $(TUI_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itui $(LDFLAGS) -o $@ $^ $(TUI_LIBS)
+
+$(FUZZ_SERVER_NAMES:%=$(OUT)/tests/replay-%): $(OUT)/tests/replay-%: tests/fuzz/fuzz_%.c \
+    tests/fuzz/replay.c $(SERVER_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Iserver $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
+
+# `make fuzz`: every object again with clang, libFuzzer's coverage, ASan and UBSan into
+# build/fuzz/; each target runs FUZZ_SECONDS, growing its working corpus build/fuzz/corpus/NAME/
+# (kept between runs) from the seeds in tests/fuzz/corpus/NAME/ and the tokens in
+# tests/fuzz/NAME.dict. A crash stops the run and leaves its input in build/fuzz/NAME-crash-*:
+# fix the bug, then add the input to the kept corpus.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_OUT := build/fuzz
+FUZZ_CFLAGS := -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+    -fno-sanitize-recover=undefined
+FUZZ_COMMON_OBJ := $(COMMON_SRC:%.c=$(FUZZ_OUT)/%.o)
+FUZZ_SERVER_OBJ := $(filter-out $(FUZZ_OUT)/server/foliod.o,$(SERVER_SRC:%.c=$(FUZZ_OUT)/%.o))
+FUZZ_TUI_OBJ := $(filter-out $(FUZZ_OUT)/tui/folio.o,$(TUI_SRC:%.c=$(FUZZ_OUT)/%.o))
+
+$(FUZZ_COMMON_OBJ) $(FUZZ_SERVER_OBJ) $(FUZZ_TUI_OBJ): $(FUZZ_OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_TUI_NAMES:%=$(FUZZ_OUT)/fuzz_%): $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_TUI_OBJ) \
+    $(FUZZ_COMMON_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) $(PKG_CFLAGS) -Itui -o $@ $^ $(TUI_LIBS)
+
+$(FUZZ_SERVER_NAMES:%=$(FUZZ_OUT)/fuzz_%): $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SERVER_OBJ) \
+    $(FUZZ_COMMON_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(SERVER_LIBS)
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+	@for t in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_OUT)/corpus/$$t; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$dict \
+	        -artifact_prefix=$(FUZZ_OUT)/$$t- $(FUZZ_OUT)/corpus/$$t tests/fuzz/corpus/$$t \
+	        >$(FUZZ_OUT)/$$t.log 2>&1 || { tail -50 $(FUZZ_OUT)/$$t.log; echo "fuzz_$$t: failed"; exit 1; }; \
+	    awk -v t=fuzz_$$t '/^stat::number_of_executed_units/ { n = $$2 } \
+	        /^stat::average_exec_per_sec/ { r = $$2 } \
+	        END { printf "%-20s %10d execs %8d exec/s\n", t, n, r }' $(FUZZ_OUT)/$$t.log; \
+	done
 
 check:
 	@tests/run $(if $(SANITIZE),--sanitize,)

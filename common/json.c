@@ -2,6 +2,7 @@
 #include "json.h"
 #include "utf8.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,9 +95,46 @@ json_escape_error(const char *text, size_t len, size_t i)
 }
 
 /*
+ * The end of the number at text[i] ('-' or a digit) by RFC 8259's grammar, or
+ * 0 when it breaks it: json-c's strict mode takes "-01", "1." and "1.e5".
+ */
+static size_t
+json_number_end(const char *text, size_t len, size_t i)
+{
+	size_t d;
+
+	if (text[i] == '-')
+		i++;
+	if (i < len && text[i] == '0')
+		i++;
+	else {
+		for (d = i; i < len && isdigit((unsigned char)text[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < len && text[i] == '.') {
+		for (d = ++i; i < len && isdigit((unsigned char)text[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+		if (++i < len && (text[i] == '+' || text[i] == '-'))
+			i++;
+		for (d = i; i < len && isdigit((unsigned char)text[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i < len && isdigit((unsigned char)text[i]) ? 0 : i; /* "01" */
+}
+
+/*
  * What json-c's strict mode still lets through: 'single-quoted' keys, raw
- * control characters inside strings, the words NaN and Infinity, and \u
- * escapes of NUL or of unpaired surrogates (those set *text_error).
+ * control characters inside strings, the words NaN and Infinity, numbers
+ * outside JSON's grammar, and \u escapes of NUL or of unpaired surrogates
+ * (those set *text_error).
  * Returns a reason, or NULL when the text is clean.
  */
 static const char *
@@ -104,7 +142,7 @@ json_lexical_error(const char *text, size_t len, bool *text_error)
 {
 	bool in_string = false;
 	const char *why;
-	size_t i;
+	size_t i, end;
 
 	*text_error = false;
 	for (i = 0; i < len; i++) {
@@ -130,6 +168,11 @@ json_lexical_error(const char *text, size_t len, bool *text_error)
 			return "strings take double quotes";
 		else if (text[i] == 'N' || text[i] == 'I' || text[i] == 'i')
 			return "NaN and Infinity are not JSON";
+		else if (text[i] == '-' || isdigit((unsigned char)text[i])) {
+			if ((end = json_number_end(text, len, i)) == 0)
+				return "a number not written as JSON writes it";
+			i = end - 1;
+		}
 	}
 	return NULL;
 }
@@ -184,7 +227,18 @@ json_parse_why(const char *text, size_t len, const struct json_limits *lim,
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue && end == len) {
+		/* A value ending with the text ("1", "null") is complete only at a NUL. */
+		o = json_tokener_parse_ex(tok, "", 1);
+		if ((jerr = json_tokener_get_error(tok)) != json_tokener_success)
+			jerr = json_tokener_continue;
+	}
 	json_tokener_free(tok);
+	if (o == NULL && jerr == json_tokener_success) {
+		/* json-c has no object for null: refused, rather than taken for a failure without reason. */
+		snprintf(err, errlen, "JSON null where a value was expected");
+		return json_fail(why, JSON_FAIL_NULL, NULL);
+	}
 	if (o == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
 			snprintf(err, errlen, "unexpected end of JSON");

@@ -12,14 +12,15 @@ struct json_limits {
 	size_t max_string;     /* bytes in any one string */
 };
 
-/* Why a parse failed: the JSON itself, or text in it that is not strict UTF-8. */
-enum json_fail { JSON_FAIL_NONE, JSON_FAIL_SYNTAX, JSON_FAIL_TEXT };
+/* Why a parse failed: the JSON itself, text in it that is not strict UTF-8, or a lone null. */
+enum json_fail { JSON_FAIL_NONE, JSON_FAIL_SYNTAX, JSON_FAIL_TEXT, JSON_FAIL_NULL };
 
 /*
  * Parses exactly one strict UTF-8 JSON value filling all of [text, text+len).
  * Strict: no overlong forms, surrogates (raw or as unpaired \u escapes),
  * code points past U+10FFFF, truncated sequences or NULs (raw or \u0000),
- * in strings and keys alike.
+ * in strings and keys alike. Any value may stand alone ("1", "true"), except
+ * null, which json-c has no object for: it is refused (JSON_FAIL_NULL).
  * Returns the value (caller puts it) or NULL with a reason in err.
  */
 struct json_object *json_parse(const char *text, size_t len, const struct json_limits *lim,

@@ -303,6 +303,26 @@ extern volatile int http_stopping;
  */
 int http_write_chunk(struct lws *wsi, unsigned char *start, size_t room, const struct buf *out,
     size_t *sent);
+/*
+ * A request's framing as its headers give it, before any body; pure, so that
+ * tests/fuzz/fuzz_http_framing.c drives it without a connection.
+ */
+struct http_frame {
+	/* In: what http.c read from lws. */
+	const char *const *lengths;  /* each Content-Length header's value, NULL-terminated */
+	bool transfer_encoding;      /* a Transfer-Encoding header is there */
+	bool header_cut;             /* lws cut the path, an argument or a known header */
+	bool bad_text;               /* the path or an argument is not strict UTF-8 */
+	/* Out: the first refusal (status 0: none), the declared length (-1: unreadable). */
+	int status;
+	const char *code, *msg;
+	long declared;
+	bool chunked;                /* no Content-Length but Transfer-Encoding */
+};
+/* Fills the verdict of f: every Content-Length the same 1 to 15 digits, not with Transfer-Encoding. */
+void http_frame_check(struct http_frame *f);
+/* True when a WebSocket from this Origin may open the event stream (public-url, allowed-origin). */
+bool http_origin_ok(const char *origin);
 /* Splits "host:port", "[v6]:port" or "port" into iface and port. Returns -1 when bad. */
 int http_parse_listen(const char *listen, char *iface, size_t ifsz, int *port);
 

@@ -349,39 +349,90 @@ http_refuse(struct http_pss *pss, int status, const char *code, const char *msg)
 	pss->refuse_msg = msg;
 }
 
-/*
- * The declared body length: every Content-Length header must be the same
- * string of digits. Returns -1 (and refuses) when they are not.
- */
-static long
-http_content_length(struct lws *wsi, struct http_pss *pss)
+/* The first refusal of a frame stands, as with http_refuse(). */
+static void
+http_frame_refuse(struct http_frame *f, int status, const char *code, const char *msg)
 {
-	char frag[32], first[32] = "", *s, *e;
+	if (f->status)
+		return;
+	f->status = status;
+	f->code = code;
+	f->msg = msg;
+}
+
+/* The Content-Length headers' values into *out (NULL-terminated). Caller frees each and *out. */
+static void
+http_content_lengths(struct lws *wsi, char ***out)
+{
+	char **v = NULL;
 	int idx, n;
 
 	for (idx = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, idx)) > 0;
 	     idx++) {
-		if (n >= (int)sizeof frag ||
-		    lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_CONTENT_LENGTH, idx) < 0)
-			goto bad;
-		for (s = frag; *s == ' ' || *s == '\t'; s++)
-			;
-		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
-			;
-		*e = '\0';
-		if (*s == '\0' || strspn(s, "0123456789") != strlen(s) || strlen(s) > 15)
-			goto bad;
-		if (idx == 0)
-			snprintf(first, sizeof first, "%s", s);
-		else if (strcmp(first, s) != 0) {
-			http_refuse(pss, 400, "bad_framing", "two different Content-Length headers");
-			return -1;
+		v = xrealloc(v, (size_t)(idx + 2) * sizeof *v);
+		v[idx] = xmalloc((size_t)n + 1);
+		if (lws_hdr_copy_fragment(wsi, v[idx], n + 1, WSI_TOKEN_HTTP_CONTENT_LENGTH, idx) < 0)
+			v[idx][0] = '\0'; /* refused as no number */
+		v[idx + 1] = NULL;
+	}
+	*out = v;
+}
+
+/* A Content-Length value without the blanks around it, if it is 1 to 15 digits; else NULL. */
+static const char *
+http_length_digits(const char *v, size_t *n)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (*n = strlen(v); *n > 0 && (v[*n - 1] == ' ' || v[*n - 1] == '\t'); (*n)--)
+		;
+	if (*n == 0 || *n > 15 || strspn(v, "0123456789") < *n)
+		return NULL;
+	return v;
+}
+
+void
+http_frame_check(struct http_frame *f)
+{
+	const char *d, *first = NULL;
+	size_t i, n, firstn = 0;
+	char num[16];
+
+	f->status = 0;
+	f->declared = 0;
+	f->chunked = false;
+	if (f->header_cut)
+		http_frame_refuse(f, 431, "headers_too_large",
+		    "the request line or a header is longer than 8192 bytes");
+	for (i = 0; f->lengths && f->lengths[i]; i++) {
+		if ((d = http_length_digits(f->lengths[i], &n)) == NULL) {
+			http_frame_refuse(f, 400, "bad_framing", "Content-Length is not a number");
+			f->declared = -1;
+			break;
+		}
+		if (first == NULL)
+			first = d, firstn = n;
+		else if (n != firstn || memcmp(d, first, n) != 0) {
+			http_frame_refuse(f, 400, "bad_framing", "two different Content-Length headers");
+			f->declared = -1;
+			break;
 		}
 	}
-	return first[0] ? strtol(first, NULL, 10) : 0;
-bad:
-	http_refuse(pss, 400, "bad_framing", "Content-Length is not a number");
-	return -1;
+	if (first && f->declared == 0) {
+		memcpy(num, first, firstn);
+		num[firstn] = '\0';
+		f->declared = strtol(num, NULL, 10);
+	}
+	if (f->transfer_encoding) {
+		if (f->lengths && f->lengths[0])
+			http_frame_refuse(f, 400, "bad_framing",
+			    "Content-Length together with Transfer-Encoding");
+		else
+			f->chunked = true;
+	}
+	if (f->bad_text)
+		http_frame_refuse(f, 400, "invalid_utf8",
+		    "the path or a query argument is not UTF-8 or holds NUL");
 }
 
 /* A known header, the path or a query argument that lws cut at HTTP_HEADER_MAX. */
@@ -422,31 +473,29 @@ http_body_tick(lws_sorted_usec_list_t *sul)
 static void
 http_begin(struct lws *wsi, struct http_pss *pss, const char *uri)
 {
-	bool bad_text;
-	long declared;
+	struct http_frame f = { 0 };
+	char **lengths;
+	size_t i;
 
 	pss->wsi = wsi;
-	pss->req = http_request_new(wsi, uri, &bad_text);
+	pss->req = http_request_new(wsi, uri, &f.bad_text);
 	pss->dispatched = pss->in_pool = false;
 	pss->refuse_status = 0;
 	pss->body_received = 0;
-	if (http_header_cut(wsi))
-		http_refuse(pss, 431, "headers_too_large",
-		    "the request line or a header is longer than 8192 bytes");
-	declared = http_content_length(wsi, pss);
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-			http_refuse(pss, 400, "bad_framing",
-			    "Content-Length together with Transfer-Encoding");
-		else
-			pss->req->chunked = true;
-	}
-	if (bad_text)
-		http_refuse(pss, 400, "invalid_utf8",
-		    "the path or a query argument is not UTF-8 or holds NUL");
-	if (declared > cfg.max_body)
+	http_content_lengths(wsi, &lengths);
+	f.lengths = (const char *const *)lengths;
+	f.header_cut = http_header_cut(wsi);
+	f.transfer_encoding = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+	http_frame_check(&f);
+	for (i = 0; lengths && lengths[i]; i++)
+		free(lengths[i]);
+	free(lengths);
+	if (f.status)
+		http_refuse(pss, f.status, f.code, f.msg);
+	pss->req->chunked = f.chunked;
+	if (f.declared > cfg.max_body)
 		pss->req->body_too_large = true;
-	if (pss->refuse_status || declared > HTTP_DISCARD_MAX || declared <= 0) {
+	if (pss->refuse_status || f.declared > HTTP_DISCARD_MAX || f.declared <= 0) {
 		http_dispatch(wsi, pss);
 		return;
 	}
@@ -467,18 +516,12 @@ http_origin_is_public(const char *origin)
 	return strlen(origin) == n && strncasecmp(origin, u, n) == 0;
 }
 
-/* A WebSocket upgrade without Origin (not a browser), or from an allowed one. */
-static bool
-http_origin_allowed(struct lws *wsi)
+bool
+http_origin_ok(const char *origin)
 {
-	char origin[256];
 	const char *l = cfg.allowed_origin;
 	size_t n;
 
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
-		return true;
-	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
-		return false;
 	if (http_origin_is_public(origin))
 		return true;
 	for (; l && *l; l += n + (l[n] == ',')) {
@@ -487,6 +530,19 @@ http_origin_allowed(struct lws *wsi)
 			return true;
 	}
 	return false;
+}
+
+/* A WebSocket upgrade without Origin (not a browser), or from an allowed one. */
+static bool
+http_origin_allowed(struct lws *wsi)
+{
+	char origin[256];
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+		return true;
+	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
+		return false;
+	return http_origin_ok(origin);
 }
 
 /*

@@ -90,6 +90,10 @@ req_json(struct request *req)
 		return NULL;
 	}
 	o = json_parse_why(buf_str(&req->body), req->body.len, &lim, &why, err, sizeof err);
+	if (o == NULL && why == JSON_FAIL_NULL) {
+		reply_error(req, 422, "invalid_body", "the body must be a JSON object");
+		return NULL;
+	}
 	if (o == NULL) {
 		/* Before any handler or statement: nothing of such a body is stored. */
 		reply_error(req, 400, why == JSON_FAIL_TEXT ? "invalid_utf8" : "malformed_json", "%s", err);

@@ -70,6 +70,9 @@ md_wrap(struct md_doc *d, struct md_run *r, size_t cols, int indent)
 
 	if (cols < 8)
 		cols = 8;
+	/* At least half of each line for text: a hanging indent as wide as the line left no room, ever. */
+	if ((size_t)indent > cols / 2)
+		indent = (int)(cols / 2);
 	while (i < len) {
 		word = i;
 		while (word < len && s[word] != ' ')

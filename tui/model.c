@@ -953,14 +953,12 @@ char *
 model_template_render(const char *text, const char *contact, const char *account,
     const char *firm)
 {
-	char first[256], *a, *b;
-	size_t n;
+	char *first, *a, *b;
 
-	/* As the server: the first word of the contact's name. */
-	n = contact ? strcspn(contact, " ") : 0;
-	snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first ? n : sizeof first - 1),
-	    contact ? contact : "");
-	a = model_replace(text ? text : "", "{{contact.first_name}}", contact ? first : NULL);
+	/* As the server: the first word of the contact's name, whole (never cut mid-character). */
+	first = contact ? xstrndup(contact, strcspn(contact, " ")) : NULL;
+	a = model_replace(text ? text : "", "{{contact.first_name}}", first);
+	free(first);
 	b = model_replace(a, "{{contact.name}}", contact);
 	free(a);
 	a = model_replace(b, "{{account.name}}", account);

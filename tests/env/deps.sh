@@ -27,6 +27,7 @@ python3-websocket
 tmux
 mandoc
 clang
+libclang-rt-14-dev
 systemd
 nginx
 openssl

@@ -60,6 +60,16 @@ START_TEST(json_parses_strictly)
 	ck_assert_int_eq(json_get_string(o, "n", &s), JSON_GET_WRONG_TYPE);
 	ck_assert_int_eq(json_get_string(o, "missing", &s), JSON_GET_MISSING);
 	json_object_put(o);
+	/* A value alone, ending with the text (json-c needs a NUL to end a number). */
+	o = json_parse("17", 2, &lim, err, sizeof err);
+	ck_assert_msg(o != NULL && json_object_get_int64(o) == 17, "%s", err);
+	json_object_put(o);
+	o = json_parse("true", 4, &lim, err, sizeof err);
+	ck_assert_msg(o != NULL && json_object_get_boolean(o), "%s", err);
+	json_object_put(o);
+	/* null has no object: refused with a reason, not json-c's "success". */
+	ck_assert_ptr_null(json_parse("null ", 5, &lim, err, sizeof err));
+	ck_assert_ptr_null(strstr(err, "success"));
 }
 END_TEST
 
@@ -74,6 +84,7 @@ START_TEST(json_refuses_bad_input)
 		"\"\xff\xfe\"",         /* not UTF-8 */
 		"{\"a\":NaN}", "{\"a\":-Infinity}", "[Infinity]",
 		"{\"a\":\"tab\there\"}",  /* raw control character in a string */
+		"[-01]", "[1.]", "{\"a\":1.e5}", "-", /* numbers json-c's strict mode takes */
 		"",
 	};
 	char err[128];

@@ -142,6 +142,7 @@ START_TEST(json_keeps_good_escapes_and_syntax_errors_apart)
 	expect_refused("{\"a\":", 5, JSON_FAIL_SYNTAX, "cut short");
 	expect_refused("{\"a\":1} x", 9, JSON_FAIL_SYNTAX, "trailing");
 	expect_refused("{'a':1}", 7, JSON_FAIL_SYNTAX, "single quotes");
+	expect_refused("null ", 5, JSON_FAIL_NULL, "a lone null");
 }
 END_TEST
 

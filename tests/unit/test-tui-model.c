@@ -12,6 +12,7 @@
 #include "json.h"
 #include "mem.h"
 #include "unit.h"
+#include "utf8.h"
 
 static struct account
 acct(int64_t id, const char *name, int64_t unread, const char *when)
@@ -564,7 +565,7 @@ END_TEST
 
 START_TEST(template_renders_like_the_server)
 {
-	char *s = model_template_render("Hallo {{contact.first_name}} ({{contact.name}}), "
+	char name[260], *s = model_template_render("Hallo {{contact.first_name}} ({{contact.name}}), "
 	    "{{account.name}} / {{firm.name}} {{other}}", "Carla Kunde", "Müller Bau GmbH",
 	    "Kanzlei Demo");
 
@@ -573,6 +574,13 @@ START_TEST(template_renders_like_the_server)
 	/* Not known yet: the placeholder stays, to be filled once it is. */
 	s = model_template_render("{{account.name}}: {{contact.first_name}}", NULL, "Acme", NULL);
 	ck_assert_str_eq(s, "Acme: {{contact.first_name}}");
+	free(s);
+	/* A first name of any length, whole: as split_part() gives it, never cut mid-character. */
+	memset(name, 'a', 254);
+	memcpy(name + 254, "\xc3\xa9 Z", 5);
+	s = model_template_render("{{contact.first_name}}", name, NULL, NULL);
+	ck_assert_uint_eq(strlen(s), 256);
+	ck_assert(utf8_valid(s, strlen(s)));
 	free(s);
 }
 END_TEST

@@ -149,6 +149,13 @@ START_TEST(markdown_blocks_and_wrapping)
 		ck_assert_uint_le(utf8_width(d.lines[i].text, strlen(d.lines[i].text)), 8);
 	ck_assert_uint_eq(d.n, 3);
 	md_doc_clear(&d);
+	/* A hanging indent wider than the line (10 of 8 columns): cut to half of it, not a loop. */
+	md_render(&d, "        - one two three", 8);
+	for (i = 0; i < d.n; i++)
+		ck_assert_uint_le(utf8_width(d.lines[i].text, strlen(d.lines[i].text)), 8);
+	ck_assert_str_eq(d.lines[3].text, "    two");
+	ck_assert_uint_eq(d.n, 6);
+	md_doc_clear(&d);
 }
 END_TEST
 
