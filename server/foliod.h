@@ -23,6 +23,7 @@
 #include "proto.h"
 
 struct lws;
+struct stream;
 struct lws_context;
 struct lws_protocols;
 struct pg_conn;
@@ -84,6 +85,11 @@ struct params {
 	const char *v[16];
 	char slot[16][32];
 	int n;
+	/* Binary parameters (p_bin): their lengths and formats; binary: any was given. */
+	int len[16];
+	int fmt[16];
+	bool binary;
+	bool binary_result;   /* ask for every column in binary (db_bytes reads bytea so) */
 };
 void p_str(struct params *p, const char *s);
 void p_int(struct params *p, int64_t v);
@@ -91,6 +97,8 @@ void p_bool(struct params *p, bool v);
 void p_null(struct params *p);
 /* An id, or NULL when v <= 0. */
 void p_id(struct params *p, int64_t v);
+/* len bytes of data as a binary parameter (a bytea); data must outlive the statement. */
+void p_bin(struct params *p, const void *data, size_t len);
 
 int db_connect(struct db *db);
 /* A new job on this connection: statement counts start again. */
@@ -110,6 +118,8 @@ int db_rows(const struct pg_result *res);
 int64_t db_int(const struct pg_result *res, int row, int col);
 const char *db_text(const struct pg_result *res, int row, int col);
 bool db_isnull(const struct pg_result *res, int row, int col);
+/* A column's bytes and their length (a bytea of a binary_result statement). */
+const unsigned char *db_bytes(const struct pg_result *res, int row, int col, size_t *len);
 /* Row as a JSON object, columns by type (json columns are parsed). Caller puts. */
 struct json_object *db_row_json(const struct pg_result *res, int row);
 /* All rows as a JSON array. Caller puts. */
@@ -156,6 +166,28 @@ struct query_arg {
 	char *value;
 };
 
+/*
+ * A download in progress (GET /api/v1/documents/{id}/content): http.c writes
+ * what the pool read into out, then has the pool read the next chunk
+ * (documents_chunk_run) when out is sent, so one chunk is in memory at a time.
+ */
+struct download {
+	int64_t document_id;
+	int64_t length;      /* bytes of the answer's body (the range) */
+	int64_t next;        /* offset in the document of the next byte to read */
+	int64_t end;         /* one past the last byte to send */
+	int64_t written;     /* body bytes written so far */
+	bool failed;         /* a chunk could not be read: hang up */
+	char *content_type;
+};
+
+/* An extra answer header: name ends in ':' (lws' form); value is owned. */
+struct reply_header {
+	const char *name;
+	char *value;
+};
+#define REPLY_HEADERS_MAX 6
+
 struct request {
 	struct job job;
 	struct lws *wsi;         /* NULL once the connection has gone */
@@ -165,6 +197,8 @@ struct request {
 	size_t nargs;
 	char *authorization;     /* the bearer token, if any */
 	char *content_type;
+	char *range;             /* Range and If-None-Match, when given */
+	char *if_none_match;
 	char *user_agent;        /* as the client says; kept with a new session */
 	char peer[64];           /* the TCP peer */
 	char client[64];         /* the client: the peer, or X-Forwarded-For via a trusted proxy */
@@ -173,6 +207,11 @@ struct request {
 	bool body_too_large;
 	bool chunked;            /* a body without Content-Length: refused with 411 */
 	bool close_after;        /* answer with Connection: close, then hang up */
+	long body_limit;         /* the largest body this request may have (413 above) */
+	struct stream *upload;   /* a streamed body (routes with stream_body), or NULL */
+	struct download *download;
+	struct reply_header xhdr[REPLY_HEADERS_MAX];
+	int nxhdr;
 	int64_t ids[4];          /* the {id} parts of the path, in order */
 	int nids;
 	const struct route *route;
@@ -197,6 +236,8 @@ struct request {
 };
 
 void req_free(struct request *req);
+/* Adds an answer header (name with its ':'); value is copied. */
+void reply_header(struct request *req, const char *name, const char *value);
 const char *req_arg(const struct request *req, const char *key);
 /* Parses a query argument as an integer; absent gives dflt. Replies 422 and returns -1 when bad. */
 int req_arg_int(struct request *req, const char *key, int64_t dflt, int64_t min, int64_t max,
@@ -282,10 +323,82 @@ extern const struct route routes[];
 const struct route *route_match(enum http_method m, const char *path, int64_t *ids, int *nids,
     int *status);
 void route_run(struct job *job, struct db *db);
+/*
+ * True for a route whose handler reads the body from req->upload as it
+ * arrives (up to --max-upload) instead of getting it whole in req->body.
+ */
+bool route_streams_body(const struct route *r);
 void route_list(FILE *fp);
 const char *method_name(enum http_method m);
 /* True when the caller is staff looking at its own firm (not viewing as a client). */
 bool is_staff(const struct request *req);
+
+/* db-documents.c -- folders and documents (their SQL; visibility as u may see). */
+struct folder_info {
+	int64_t id;
+	char access[16];   /* private, client_view or client_edit */
+};
+/* 1 when u may see the account, 0 when not, -1 on failure. */
+int db_documents_account_visible(struct db *db, const struct principal *u, int64_t account_id);
+/* The account's folders u may see, flat, parents first. NULL on failure. Caller puts. */
+struct json_object *db_folders_list(struct db *db, const struct principal *u, int64_t account_id);
+/* A folder u may see into *out: 1, 0 when none, -1 on failure. */
+int db_folder_get(struct db *db, const struct principal *u, int64_t account_id, int64_t folder_id,
+    struct folder_info *out);
+/* A new folder {id, name, access, parent_id}; NULL on failure (db->unique_violation: name taken). */
+struct json_object *db_folder_create(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t parent_id, const char *name, const char *access);
+/* The account's chat uploads folder, created (client_view, named name) when missing. -1 on failure. */
+int64_t db_folder_chat_uploads(struct db *db, int64_t firm_id, int64_t account_id, const char *name);
+/* A new document row, without bytes yet (inside the upload's transaction). -1 on failure. */
+int64_t db_document_begin(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t folder_id, const char *name);
+/* Chunk n (from 0) of a document. Returns -1 on failure. */
+int db_document_chunk_write(struct db *db, int64_t document_id, int n, const void *data, size_t len);
+/* Completes the row; returns the document as API.md shows it. NULL on failure. Caller puts. */
+struct json_object *db_document_finish(struct db *db, int64_t document_id, int64_t size,
+    const char *media_type, const char *sha256, int chunks);
+/* A document u may see, and its folder's access into access; NULL when none. Caller puts. */
+struct json_object *db_document_get(struct db *db, const struct principal *u, int64_t document_id,
+    char *access, size_t accesssz);
+/* The documents u may see in an account (in one folder when folder_id > 0). Caller puts. */
+struct json_object *db_documents_list(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t folder_id);
+/* Appends up to max bytes of chunk n, from offset from, to out. -1 when missing or on failure. */
+int db_document_chunk_read(struct db *db, int64_t document_id, int n, int64_t from, int64_t max,
+    struct buf *out);
+
+/* route-documents.c -- folders, uploads and downloads. */
+#define DOCUMENT_CHUNK (256 * 1024) /* bytes of one document_chunks row */
+void route_folders_list(struct request *req, struct db *db);
+void route_folders_create(struct request *req, struct db *db);
+void route_documents_upload(struct request *req, struct db *db);
+void route_documents_list(struct request *req, struct db *db);
+void route_documents_get(struct request *req, struct db *db);
+void route_documents_content(struct request *req, struct db *db);
+/* A single Range of size bytes: 1 with [*from, *to], 0 to send all, -1 for 416. */
+int documents_range(const char *h, int64_t size, int64_t *from, int64_t *to);
+/* Content-Disposition: attachment with the name as RFC 6266/5987 say. Caller frees. */
+char *documents_disposition(const char *name);
+/* A download's next chunk into req->out (a pool job; http.c submits it). */
+void documents_chunk_run(struct job *job, struct db *db);
+
+/* stream.c -- a bounded byte queue from the loop to one pool job (an upload's body). */
+struct stream;
+/* A queue that asks the loop to pause at cap bytes; ctx is woken when it drains. Caller frees. */
+struct stream *stream_create(struct lws_context *ctx, size_t cap);
+void stream_free(struct stream *s);
+/* Loop: appends a copy of data. Returns true when the queue is full: pause the socket. */
+bool stream_push(struct stream *s, const void *data, size_t len);
+/* Loop: the body is complete, or (failed) will not arrive; the job then rolls back. */
+void stream_end(struct stream *s, bool failed);
+bool stream_ended(struct stream *s);
+/* Job: waits for bytes, copies up to max. Returns their count, 0 at the end, -1 when failed. */
+long stream_read(struct stream *s, void *out, size_t max);
+/* Job: reads no more; what is queued or still arrives is dropped. */
+void stream_close(struct stream *s);
+/* Loop: true (once) when a paused socket may resume. */
+bool stream_resume_due(struct stream *s);
 
 /* http.c -- the libwebsockets protocol for HTTP. */
 extern const struct lws_protocols http_protocol;
