@@ -240,3 +240,37 @@ db_document_chunk_read(struct db *db, int64_t document_id, int n, int64_t from, 
 	db_clear(res);
 	return r;
 }
+
+int
+db_documents_attachable(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t account_id, const char *ids, struct attach_check *out)
+{
+	struct params p = { 0 };
+	struct pg_result *res;
+
+	documents_who(&p, u);
+	p_id(&p, thread_id);
+	p_id(&p, account_id);
+	p_str(&p, ids);
+	/* The target's account: the thread's, or the account given, as the caller may see it. */
+	res = db_exec(db,
+	    "WITH t AS (SELECT a.id FROM accounts a WHERE a.firm_id = $1"
+	    "   AND ($2::bigint IS NULL OR a.id = $2)"
+	    "   AND a.id = coalesce($4, (SELECT account_id FROM threads WHERE id = $3 AND firm_id = $1)))"
+	    " SELECT EXISTS (SELECT 1 FROM t),"
+	    "  (SELECT count(DISTINCT x) FROM unnest($5::bigint[]) x),"
+	    "  count(d.id), count(d.id) FILTER (WHERE f.access = 'private')"
+	    " FROM documents d JOIN folders f ON f.id = d.folder_id"
+	    " WHERE d.id = ANY ($5::bigint[]) AND d.firm_id = $1 AND d.sha256 IS NOT NULL"
+	    "  AND d.account_id = (SELECT id FROM t)"
+	    "  AND ($2::bigint IS NULL OR f.access <> 'private')",
+	    &p);
+	if (res == NULL)
+		return -1;
+	out->target = db_text(res, 0, 0)[0] == 't';
+	out->wanted = db_int(res, 0, 1);
+	out->found = db_int(res, 0, 2);
+	out->private_ = db_int(res, 0, 3);
+	db_clear(res);
+	return 0;
+}

@@ -364,6 +364,16 @@ struct json_object *db_document_get(struct db *db, const struct principal *u, in
 /* The documents u may see in an account (in one folder when folder_id > 0). Caller puts. */
 struct json_object *db_documents_list(struct db *db, const struct principal *u, int64_t account_id,
     int64_t folder_id);
+/* What db_documents_attachable found of a list of document ids. */
+struct attach_check {
+	bool target;      /* the thread (or account) is there for the caller */
+	int64_t wanted;   /* distinct ids asked for */
+	int64_t found;    /* of them, documents of the target's account the caller may see */
+	int64_t private_; /* of those, in a private folder */
+};
+/* Checks ids (a PostgreSQL array) against a thread (thread_id > 0) or an account. -1 on failure. */
+int db_documents_attachable(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t account_id, const char *ids, struct attach_check *out);
 /* Appends up to max bytes of chunk n, from offset from, to out. -1 when missing or on failure. */
 int db_document_chunk_read(struct db *db, int64_t document_id, int n, int64_t from, int64_t max,
     struct buf *out);
@@ -380,6 +390,15 @@ void route_documents_content(struct request *req, struct db *db);
 int documents_range(const char *h, int64_t size, int64_t *from, int64_t *to);
 /* Content-Disposition: attachment with the name as RFC 6266/5987 say. Caller frees. */
 char *documents_disposition(const char *name);
+/*
+ * Reads document_ids of a new message and checks them (documents of the thread's
+ * or the account's own account, visible to the caller; none from a private
+ * folder unless internal). Sets *out to a PostgreSQL array ("{1,2}") or NULL
+ * when there are none; returns -1 after replying 422 or 409 private_folder.
+ * Caller frees *out.
+ */
+int documents_attach(struct request *req, struct db *db, struct json_object *body,
+    int64_t thread_id, int64_t account_id, bool internal, char **out);
 /* A download's next chunk into req->out (a pool job; http.c submits it). */
 void documents_chunk_run(struct job *job, struct db *db);
 
@@ -698,6 +717,7 @@ struct message_draft {
 	const char *client_msg_id; /* NULL: none */
 	const char *embeds;        /* JSON array */
 	const char *mentions;      /* PostgreSQL array of staff ids, "{1,2}" */
+	char *documents;           /* PostgreSQL array of document ids to attach, or NULL; owned */
 };
 /* The firm's staff as mention targets (mention.c). */
 struct mention_names {

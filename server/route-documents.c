@@ -331,6 +331,57 @@ out:
 	free(u.chunk);
 }
 
+/* At most this many documents on one message. */
+#define DOCUMENTS_ATTACH_MAX 50
+
+int
+documents_attach(struct request *req, struct db *db, struct json_object *body, int64_t thread_id,
+    int64_t account_id, bool internal, char **out)
+{
+	struct json_object *ids = NULL, *v;
+	struct attach_check c;
+	struct buf a = BUF_INIT;
+	size_t i, n;
+	int64_t id;
+
+	*out = NULL;
+	if (json_get_array(body, "document_ids", &ids) == JSON_GET_WRONG_TYPE ||
+	    (ids && json_object_array_length(ids) > DOCUMENTS_ATTACH_MAX)) {
+		reply_error(req, 422, "invalid_field", "document_ids must be a list of at most %d ids",
+		    DOCUMENTS_ATTACH_MAX);
+		return -1;
+	}
+	if (ids == NULL || (n = json_object_array_length(ids)) == 0)
+		return 0;
+	buf_putc(&a, '{');
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(ids, i);
+		if (!json_object_is_type(v, json_type_int) || (id = json_object_get_int64(v)) <= 0) {
+			buf_free(&a);
+			reply_error(req, 422, "invalid_field", "document_ids must be a list of ids");
+			return -1;
+		}
+		buf_printf(&a, "%s%" PRId64, i ? "," : "", id);
+	}
+	buf_putc(&a, '}');
+	if (db_documents_attachable(db, &req->user, thread_id, account_id, buf_str(&a), &c) != 0) {
+		buf_free(&a);
+		return -1;
+	}
+	/* No such thread or account: the write answers 404 as it would without documents. */
+	if (c.target && c.found < c.wanted) {
+		reply_error(req, 422, "unknown_document", "no such document in this account");
+	} else if (c.target && c.private_ > 0 && !internal) {
+		reply_error(req, 409, "private_folder",
+		    "a document from a private folder can only go on an internal note");
+	} else {
+		*out = buf_detach(&a);
+		return 0;
+	}
+	buf_free(&a);
+	return -1;
+}
+
 /*
  * A single byte range of a document of size bytes: 1 with [*from, *to], 0 to
  * send it whole (no Range, or one we do not serve: several ranges, another

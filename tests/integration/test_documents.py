@@ -310,6 +310,46 @@ def concurrent_uploads_each_arrive_whole():
 
 
 @h.test
+def documents_attach_to_chats_and_messages():
+    w = world()
+    acc, owner, contact, fid = w["acc"], w["f"].owner, w["contact"], w["folders"]
+    _, b = upload(owner, acc["id"], b"%PDF-1.4 draft", name="Entwurf.pdf", folder_id=fid["client_view"])
+    vis = b["items"][0]
+    _, b = upload(owner, acc["id"], b"internal", name="intern.txt", folder_id=fid["private"])
+    priv = b["items"][0]
+    _, b = upload(owner, w["other"]["id"], b"other", name="other.txt")
+    foreign = b["items"][0]
+    shown = {k: vis[k] for k in ("id", "name", "size", "media_type", "sha256")}
+    r = owner.post("/api/v1/threads", {"account_id": acc["id"], "subject": "Entwurf", "body": "Bitte prüfen",
+                                       "document_ids": [priv["id"]]})
+    h.eq((r.status, r.error), (409, "private_folder"), "a new chat with a private document")
+    t = w["f"].thread(acc["id"], subject="Entwurf", body="Bitte prüfen", document_ids=[vis["id"]])
+    msgs = contact.must("GET", f"/api/v1/threads/{t['id']}/messages")["items"]
+    h.eq(msgs[0]["documents"], [shown], "the contact sees the chat's document")
+    path = f"/api/v1/threads/{t['id']}/messages"
+    before = w["srv"].db.sql("SELECT count(*) FROM messages")
+    r = owner.post(path, {"body": "intern dazu", "document_ids": [priv["id"]]})
+    h.eq((r.status, r.error), (409, "private_folder"), "a private document on a message the client sees")
+    r = owner.post(path, {"body": "x", "document_ids": [foreign["id"]]})
+    h.eq((r.status, r.error), (422, "unknown_document"), "another account's document")
+    r = owner.post(path, {"body": "x", "document_ids": ["1"]})
+    h.eq((r.status, r.error), (422, "invalid_field"), "ids are numbers")
+    h.eq(w["srv"].db.sql("SELECT count(*) FROM messages"), before, "refused attachments stored no message")
+    note = owner.must("POST", path, {"body": "Notiz", "internal": True, "document_ids": [priv["id"], vis["id"]]},
+                      status=201)
+    h.eq([d["id"] for d in note["documents"]], [priv["id"], vis["id"]], "an internal note may carry a private one")
+    staff_msgs = owner.must("GET", path)["items"]
+    h.eq([d["id"] for d in staff_msgs[-1]["documents"]], [priv["id"], vis["id"]], "staff see the note's documents")
+    h.ok(all(m["id"] != note["id"] for m in contact.must("GET", path)["items"]), "the contact sees no note")
+    _, b = upload(contact, acc["id"], b"my receipt", name="Quittung.txt")
+    mine = b["items"][0]
+    m = contact.must("POST", path, {"body": "Hier", "document_ids": [mine["id"]]}, status=201)
+    h.eq([d["id"] for d in m["documents"]], [mine["id"]], "a contact attaches its chat upload")
+    r = contact.post(path, {"body": "x", "document_ids": [priv["id"]]})
+    h.eq((r.status, r.error), (422, "unknown_document"), "a contact cannot name a private document")
+
+
+@h.test
 def names_are_data():
     w = world()
     owner, acc = w["f"].owner, w["acc"]
