@@ -818,6 +818,7 @@ enum mail_kind {
 struct notify_ctx {
 	struct json_object *row;  /* owns every string below */
 	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id, task_id;
+	int64_t document_id;      /* an item about a document (thread_id 0) */
 	enum user_kind actor_kind;
 	const char *subject, *account_name, *firm_name, *actor_name, *body, *body_html, *task_title;
 	const char *language; /* the firm's mail language: "de", "en" */
@@ -937,6 +938,9 @@ int db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_ac
 int notify_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 int notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
 int notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
+/* A contact uploaded a document: an Inbox+ item (type document) for the firm's staff. */
+int notify_document_uploaded(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t document_id);
 /* Items of type for the account's portal contacts; mails of kind to those with notify. */
 int notify_contacts(struct db *db, const struct notify_ctx *c, const char *type,
     enum mail_kind kind, int64_t ledger_id);

@@ -353,3 +353,25 @@ BEGIN
                      FROM threads x WHERE x.id = t.id));
 END
 $$;
+
+-- An Inbox+ item about a document (type 'document': a contact uploaded it) has
+-- no thread; it names the document instead.
+ALTER TABLE notifications ALTER COLUMN thread_id DROP NOT NULL,
+    ADD COLUMN document_id bigint REFERENCES documents ON DELETE CASCADE,
+    ADD CONSTRAINT notifications_about CHECK (thread_id IS NOT NULL OR document_id IS NOT NULL);
+
+CREATE OR REPLACE FUNCTION folio_notification_json(n notifications) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT json_build_object('id', n.id, 'type', n.type, 'thread_id', n.thread_id,
+        'account_id', n.account_id, 'account_name', a.name, 'subject', t.subject,
+        'actor', CASE WHEN x.id IS NOT NULL THEN
+            json_build_object('kind', x.kind, 'id', x.id, 'name', x.name) END,
+        'message_id', n.message_id, 'document_id', n.document_id,
+        'created_at', folio_ts(n.created_at),
+        'bumped_at', folio_ts(n.bumped_at), 'read', n.read_at IS NOT NULL)
+      FROM accounts a LEFT JOIN threads t ON t.id = n.thread_id
+      LEFT JOIN users x ON x.id = n.actor_id
+     WHERE a.id = n.account_id);
+END
+$$;

@@ -13,12 +13,16 @@ import hashlib
 import http.client
 import os
 import socket
+import sys
 import threading
 import time
 import urllib.parse
 import uuid
 
 import harness as h
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tui"))
+import tuilib  # noqa: E402  (folio send --attach)
 
 MIB = 1024 * 1024
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -347,6 +351,62 @@ def documents_attach_to_chats_and_messages():
     h.eq([d["id"] for d in m["documents"]], [mine["id"]], "a contact attaches its chat upload")
     r = contact.post(path, {"body": "x", "document_ids": [priv["id"]]})
     h.eq((r.status, r.error), (422, "unknown_document"), "a contact cannot name a private document")
+
+
+def events_since(client, since):
+    r = client.must("GET", f"/api/v1/events?since={since}&wait=0&limit=200")
+    return r["items"]
+
+
+@h.test
+def uploads_are_events_and_a_contacts_upload_is_in_inbox_plus():
+    w = world()
+    srv, acc, owner, contact, fid = w["srv"], w["acc"], w["f"].owner, w["contact"], w["folders"]
+    h.wait_for(lambda: srv.db.sql("SELECT count(*) FROM event_outbox") == "0", 30, "the outbox to drain")
+    s_owner = owner.must("GET", "/api/v1/events")["next"]
+    s_contact = contact.must("GET", "/api/v1/events")["next"]
+    s_other = w["other_contact"].must("GET", "/api/v1/events")["next"]
+    _, b = upload(owner, acc["id"], b"secret", name="secret.txt", folder_id=fid["private"])
+    priv = b["items"][0]
+    _, b = upload(contact, acc["id"], b"receipt", name="Beleg.txt", folder_id=fid["client_edit"])
+    mine = b["items"][0]
+    h.wait_for(lambda: srv.db.sql("SELECT count(*) FROM event_outbox") == "0", 30, "the outbox to drain")
+
+    def docs(evs):
+        return [e["document"]["id"] for e in evs if e["type"] == "document.created"]
+    h.eq(docs(events_since(owner, s_owner)), [priv["id"], mine["id"]], "staff get both document.created")
+    h.eq(docs(events_since(contact, s_contact)), [mine["id"]], "the contact gets none of a private folder")
+    h.eq(docs(events_since(w["other_contact"], s_other)), [], "another account's contact gets none")
+    items = owner.must("GET", "/api/v1/notifications")["items"]
+    doc_items = [i for i in items if i["type"] == "document"]
+    h.ok(doc_items and doc_items[0]["document_id"] == mine["id"], f"an Inbox+ item for the upload: {items[:2]}")
+    h.eq(doc_items[0]["thread_id"], None, "an upload outside a chat has no thread")
+    h.eq(doc_items[0]["account_id"], acc["id"], "the item names the account")
+    h.eq(doc_items[0]["actor"]["id"], contact.id, "and the contact")
+    h.ok(not any(i["type"] == "document" and i.get("document_id") == priv["id"] for i in items),
+         "staff's own uploads make no item")
+    h.ok(all(i["type"] != "document" for i in contact.must("GET", "/api/v1/notifications")["items"]),
+         "contacts get no document items")
+
+
+@h.test
+def folio_send_attach_uploads_and_attaches():
+    w = world()
+    acc = w["acc"]
+    u = tuilib.User(w["srv"], w["f"].owner_email)
+    path = os.path.join(u.dir, "Lohn März.pdf")
+    data = b"%PDF-1.4\n" + os.urandom(300 * 1024)
+    with open(path, "wb") as f:
+        f.write(data)
+    r = tuilib.folio(u, "send", "--account", acc["name"], "--subject", "Lohn", "--body-file", "-",
+                     "--attach", path, input="Anbei.\n")
+    h.eq(r.returncode, 0, r.stderr)
+    msgs = w["contact"].must("GET", f"/api/v1/threads/{int(r.stdout)}/messages")["items"]
+    docs = msgs[0]["documents"]
+    h.eq([(d["name"], d["size"], d["sha256"]) for d in docs], [("Lohn März.pdf", len(data),
+                                                                hashlib.sha256(data).hexdigest())],
+         "folio send --attach: the file is the chat's document")
+    h.eq(docs[0]["media_type"], "application/pdf", "sniffed as a PDF")
 
 
 @h.test
