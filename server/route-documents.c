@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,6 +299,28 @@ documents_created(struct db *db, const struct request *req, struct json_object *
 	return r;
 }
 
+/*
+ * Uploads running now. An upload holds its database thread until its body is
+ * in, so at most --db-threads - 1 run at once: one thread is always left for
+ * every other request.
+ */
+static atomic_int documents_uploading;
+
+/* Takes a place for an upload; false (after a 503) when none is free. */
+static bool
+documents_upload_enter(struct request *req)
+{
+	int max = cfg.db_threads > 1 ? (int)cfg.db_threads - 1 : 1;
+
+	if (atomic_fetch_add(&documents_uploading, 1) < max)
+		return true;
+	atomic_fetch_sub(&documents_uploading, 1);
+	snprintf(req->retry_after, sizeof req->retry_after, "1");
+	req->close_after = true;
+	reply_error(req, 503, "uploads_busy", "%d uploads are running; try again shortly", max);
+	return false;
+}
+
 void
 route_documents_upload(struct request *req, struct db *db)
 {
@@ -311,6 +334,10 @@ route_documents_upload(struct request *req, struct db *db)
 
 	memset(&u, 0, sizeof u);
 	snprintf(u.media_type, sizeof u.media_type, "application/x-empty");
+	if (!documents_upload_enter(req)) {
+		stream_close(req->upload);
+		return;
+	}
 	if (!documents_name_ok(req, "name", name, false) || !documents_account(req, db) ||
 	    documents_upload_folder(req, db, &folder) != 0 ||
 	    db_folder_get(db, &req->user, req->ids[0], folder, &f) != 1 || db_begin(db) != 0 ||
@@ -335,6 +362,7 @@ out:
 		stream_close(req->upload);
 	json_object_put(doc);
 	free(u.chunk);
+	atomic_fetch_sub(&documents_uploading, 1);
 }
 
 /* At most this many documents on one message. */

@@ -293,9 +293,9 @@ BEGIN
 END
 $$;
 
--- folio_message_post and folio_thread_post of 004, with p_docs (the documents to attach).
-DROP FUNCTION folio_message_post(bigint, bigint, bigint, text, bigint, text, text, boolean, text,
-    jsonb, bigint[]);
+-- folio_message_post and folio_thread_post of 004, with p_docs (the documents to attach):
+-- new overloads, so a server of the previous release keeps calling the old ones
+-- (which attach nothing) while this one is rolled out.
 CREATE FUNCTION folio_message_post(p_firm bigint, p_thread bigint, p_author bigint, p_kind text,
     p_account bigint, p_body text, p_html text, p_internal boolean, p_cmid text, p_embeds jsonb,
     p_mentions bigint[], p_docs bigint[]) RETURNS json LANGUAGE plpgsql AS $$
@@ -306,8 +306,6 @@ BEGIN
         'embeds', p_embeds, 'mentions', p_mentions, 'docs', p_docs)), false)->0;
 END
 $$;
-DROP FUNCTION folio_thread_post(bigint, bigint, bigint, text, bigint, text, text, text, text,
-    jsonb, bigint[], json, boolean, integer, integer);
 CREATE FUNCTION folio_thread_post(p_firm bigint, p_account bigint, p_author bigint, p_kind text,
     p_contact_account bigint, p_subject text, p_body text, p_html text, p_cmid text,
     p_embeds jsonb, p_mentions bigint[], p_tasks json, p_reminders boolean,
