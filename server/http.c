@@ -480,6 +480,12 @@ http_body_tick(lws_sorted_usec_list_t *sul)
 
 	if (pss->req == NULL || (pss->dispatched && !pss->streaming))
 		return;
+	if (pss->paused) { /* we hold the body back (the database is behind): not the client's fault */
+		pss->body_started += 1.0;
+		lws_sul_schedule(lws_get_context(pss->wsi), 0, &pss->body_sul, http_body_tick,
+		    LWS_US_PER_SEC);
+		return;
+	}
 	if (elapsed >= HTTP_BODY_GRACE_S && cfg.body_min_rate > 0 &&
 	    (double)pss->body_received < (double)cfg.body_min_rate * elapsed) {
 		log_warn("%s: body cut off: %zu bytes in %.1f s", pss->req->peer, pss->body_received,

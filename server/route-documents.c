@@ -201,24 +201,25 @@ documents_sniff(const unsigned char *data, size_t len, char *out, size_t outsz)
 
 /* Where an upload goes: the folder named by ?folder_id, or the chat uploads folder. 0 or -1. */
 static int
-documents_upload_folder(struct request *req, struct db *db, int64_t *folder)
+documents_upload_folder(struct request *req, struct db *db, struct folder_info *f)
 {
-	struct folder_info f;
+	int64_t id;
 	int r;
 
-	if (req_arg_int(req, "folder_id", 0, 1, INT64_MAX, folder) != 0)
+	if (req_arg_int(req, "folder_id", 0, 1, INT64_MAX, &id) != 0)
 		return -1;
-	if (*folder == 0) { /* a chat upload: contacts may, into the client_view folder */
-		*folder = db_folder_chat_uploads(db, req->user.firm_id, req->ids[0],
+	if (id == 0) { /* a chat upload: contacts may, into the client_view folder */
+		f->id = db_folder_chat_uploads(db, req->user.firm_id, req->ids[0],
 		    DOCUMENTS_CHAT_FOLDER);
-		return *folder > 0 ? 0 : -1;
+		snprintf(f->access, sizeof f->access, "client_view");
+		return f->id > 0 ? 0 : -1;
 	}
-	if ((r = db_folder_get(db, &req->user, req->ids[0], *folder, &f)) <= 0) {
+	if ((r = db_folder_get(db, &req->user, req->ids[0], id, f)) <= 0) {
 		if (r == 0)
 			reply_error(req, 404, "not_found", "no such folder");
 		return -1;
 	}
-	if (!is_staff(req) && strcmp(f.access, "client_edit") != 0) {
+	if (!is_staff(req) && strcmp(f->access, "client_edit") != 0) {
 		reply_error(req, 403, "folder_read_only", "clients may not upload into this folder");
 		return -1;
 	}
@@ -330,7 +331,7 @@ route_documents_upload(struct request *req, struct db *db)
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
 	struct folder_info f;
-	int64_t folder, id;
+	int64_t id;
 
 	memset(&u, 0, sizeof u);
 	snprintf(u.media_type, sizeof u.media_type, "application/x-empty");
@@ -339,9 +340,8 @@ route_documents_upload(struct request *req, struct db *db)
 		return;
 	}
 	if (!documents_name_ok(req, "name", name, false) || !documents_account(req, db) ||
-	    documents_upload_folder(req, db, &folder) != 0 ||
-	    db_folder_get(db, &req->user, req->ids[0], folder, &f) != 1 || db_begin(db) != 0 ||
-	    (id = db_document_begin(db, &req->user, req->ids[0], folder, name)) <= 0)
+	    documents_upload_folder(req, db, &f) != 0 || db_begin(db) != 0 ||
+	    (id = db_document_begin(db, &req->user, req->ids[0], f.id, name)) <= 0)
 		goto out;
 	u.chunk = xmalloc(DOCUMENT_CHUNK);
 	crypto_hash_sha256_init(&u.sha);

@@ -11,6 +11,7 @@ sniffed media type.
 
 import hashlib
 import http.client
+import json
 import os
 import socket
 import sys
@@ -380,6 +381,39 @@ def documents_attach_to_chats_and_messages():
     h.eq([d["id"] for d in m["documents"]], [mine["id"]], "a contact attaches its chat upload")
     r = contact.post(path, {"body": "x", "document_ids": [priv["id"]]})
     h.eq((r.status, r.error), (422, "unknown_document"), "a contact cannot name a private document")
+
+
+def statements(srv, r):
+    """The `statements` of the request log line of response r (as test_write_path reads them)."""
+    rid = r.headers.get("x-request-id")
+
+    def line():
+        with open(srv.log, errors="replace") as f:
+            for ln in f:
+                if rid and rid in ln and '"msg":"request"' in ln.replace(" ", ""):
+                    return json.loads(ln)
+        return None
+    h.wait_for(lambda: line() is not None, what=f"the log line of request {rid}")
+    return line()["statements"]
+
+
+@h.test
+def statement_ceilings_for_upload_and_attach():
+    w = world()
+    srv, owner, acc, fid = w["srv"], w["f"].owner, w["acc"], w["folders"]
+    r = owner.request("POST", f"/api/v1/accounts/{acc['id']}/documents", raw=os.urandom(MIB),
+                      query={"name": "four.bin", "folder_id": fid["client_view"]})
+    h.eq(r.status, 201, r.raw)
+    # auth, account, folder, BEGIN, document, 4 chunks, finish, event, COMMIT
+    h.ok(statements(srv, r) <= 4 + 8, f"a 4-chunk upload: {statements(srv, r)} statements")
+    doc = r.json["items"][0]["id"]
+    t = w["f"].thread(acc["id"], subject="Ceiling")
+    r = owner.post(f"/api/v1/threads/{t['id']}/messages", {"body": "mit Anhang", "document_ids": [doc]})
+    h.eq(r.status, 201, r.raw)
+    h.ok(statements(srv, r) <= 3, f"a send with documents: {statements(srv, r)} (auth, the check, the send)")
+    r = owner.post("/api/v1/threads", {"account_id": acc["id"], "subject": "s", "body": "b", "document_ids": [doc]})
+    h.eq(r.status, 201, r.raw)
+    h.ok(statements(srv, r) <= 3, f"a new chat with documents: {statements(srv, r)}")
 
 
 def events_since(client, since):
