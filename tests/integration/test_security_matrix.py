@@ -32,18 +32,18 @@ def canary(what):
     return f"CANARY{what}{TAG}"
 
 
-K = {k: canary(k) for k in ("NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "FIRMB")}
+K = {k: canary(k) for k in ("NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "FIRMB", "PRIV1")}
 # What each kind of caller may not see.
 FORBIDDEN = {
     "anonymous": set(K),
     "revoked": set(K),
-    "contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB"},
-    "contact_other_account": {"NOTE1", "NOTE2", "ACC1", "TPL", "FIRMB"},
+    "contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB", "PRIV1"},
+    "contact_other_account": {"NOTE1", "NOTE2", "ACC1", "TPL", "FIRMB", "PRIV1"},
     "member": {"FIRMB"},
     "admin": {"FIRMB"},
     "owner": {"FIRMB"},
-    "other_firm_staff": {"NOTE1", "NOTE2", "ACC1", "ACC2", "TPL"},
-    "owner_viewing_as_contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB"},
+    "other_firm_staff": {"NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "PRIV1"},
+    "owner_viewing_as_contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB", "PRIV1"},
 }
 RANK = {"member": 1, "admin": 2, "owner": 3}
 
@@ -120,6 +120,11 @@ def world():
     for side in sides.values():  # a document the side's contact may see (a chat upload)
         side.doc_id = side.f.owner.must("POST", f"/api/v1/accounts/{side.acc['id']}/documents",
                                         raw=b"Beleg", query={"name": "beleg.txt"}, status=201)["items"][0]["id"]
+    # A private folder of the first account, with a document: staff only (its name is the canary).
+    priv = a.owner.must("POST", f"/api/v1/accounts/{acc1['id']}/folders",
+                        {"name": f"Intern {K['PRIV1']}", "access": "private"}, status=201)
+    a.owner.must("POST", f"/api/v1/accounts/{acc1['id']}/documents", raw=K["PRIV1"].encode(),
+                 query={"name": f"{K['PRIV1']}.txt", "folder_id": priv["id"]}, status=201)
     member_email, admin_email = (staff_email(a, role) for role in ("member", "admin"))
     revoked = srv.login(a.owner_email, h.PASSWORD)
     revoked.must("DELETE", "/api/v1/sessions/current", status=204)
