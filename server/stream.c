@@ -160,7 +160,7 @@ stream_read(struct stream *s, void *out, size_t max)
 		wake = true;
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (wake)
+	if (wake && s->ctx) /* no context: a unit test drives both ends */
 		lws_cancel_service(s->ctx);
 	return (long)n;
 }
