@@ -418,6 +418,8 @@ long stream_read(struct stream *s, void *out, size_t max);
 void stream_close(struct stream *s);
 /* Loop: true (once) when a paused socket may resume. */
 bool stream_resume_due(struct stream *s);
+/* Stopping: every body still arriving is cut off, so no job waits for one. */
+void stream_fail_all(void);
 
 /* http.c -- the libwebsockets protocol for HTTP. */
 extern const struct lws_protocols http_protocol;

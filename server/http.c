@@ -930,6 +930,7 @@ http_serve(void)
 	for (i = 0; i < 4; i++) /* let close frames and final writes go out */
 		lws_service(http_ctx, 0);
 	lws_sul_cancel(&http_tick);
+	stream_fail_all(); /* an upload still waiting for its body rolls back, and its thread ends */
 	pool_stop();
 	lws_context_destroy(http_ctx);
 	http_ctx = NULL;

@@ -34,7 +34,12 @@ struct stream {
 	bool paused;     /* loop: the socket is paused */
 	bool wake_sent;  /* job: the loop was woken for this pause */
 	struct lws_context *ctx;
+	struct stream *prev, *next; /* streams_live */
 };
+
+/* Every stream, so that stopping can cut them all off (stream_fail_all). */
+static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct stream *streams_live;
 
 struct stream *
 stream_create(struct lws_context *ctx, size_t cap)
@@ -45,7 +50,23 @@ stream_create(struct lws_context *ctx, size_t cap)
 	pthread_cond_init(&s->cv, NULL);
 	s->cap = cap;
 	s->ctx = ctx;
+	pthread_mutex_lock(&streams_mu);
+	if ((s->next = streams_live) != NULL)
+		s->next->prev = s;
+	streams_live = s;
+	pthread_mutex_unlock(&streams_mu);
 	return s;
+}
+
+void
+stream_fail_all(void)
+{
+	struct stream *s;
+
+	pthread_mutex_lock(&streams_mu);
+	for (s = streams_live; s; s = s->next)
+		stream_end(s, true);
+	pthread_mutex_unlock(&streams_mu);
 }
 
 static void
@@ -66,6 +87,14 @@ stream_free(struct stream *s)
 {
 	if (s == NULL)
 		return;
+	pthread_mutex_lock(&streams_mu);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		streams_live = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&streams_mu);
 	stream_clear(s);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

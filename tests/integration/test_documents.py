@@ -344,6 +344,23 @@ def uploads_leave_a_database_thread_for_everything_else():
 
 
 @h.test
+def sigterm_during_an_upload_rolls_it_back_and_stops():
+    srv = h.Server(name="stopping")
+    f = h.Firm(srv)
+    acc = f.account()
+    path = f"/api/v1/accounts/{acc['id']}/documents?name=never.bin"
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall((f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {f.owner.token}\r\n"
+               f"Content-Length: {4 * MIB}\r\n\r\n").encode() + os.urandom(MIB))
+    h.wait_for(lambda: srv.db.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                  " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") == "1", 15,
+               "the upload's transaction")
+    srv.stop()  # within 30 s, exit 0: no thread is left waiting for the rest of the body
+    s.close()
+    h.eq(srv.db.sql("SELECT count(*) FROM documents"), "0", "nothing of the upload is stored")
+
+
+@h.test
 def documents_attach_to_chats_and_messages():
     w = world()
     acc, owner, contact, fid = w["acc"], w["f"].owner, w["contact"], w["folders"]
