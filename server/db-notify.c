@@ -348,3 +348,26 @@ db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_activi
 		   " all_client_activity = coalesce($3, notification_settings.all_client_activity)",
 		   &p) == 1 ? 0 : -1;
 }
+
+int
+db_notify_document(struct db *db, int64_t firm_id, int64_t account_id, int64_t actor_id,
+    int64_t document_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_int(&p, account_id);
+	p_int(&p, actor_id);
+	p_int(&p, document_id);
+	/* One statement, however large the team: the items and their notification.created. */
+	return db_run(db,
+	    "WITH n AS (INSERT INTO notifications (firm_id, user_id, account_id, type, actor_id,"
+	    "   document_id)"
+	    "  SELECT $1, s.user_id, $2, 'document', $3, $4 FROM staff s"
+	    "   WHERE s.firm_id = $1 AND s.user_id <> $3 ORDER BY s.user_id RETURNING *)"
+	    " INSERT INTO event_outbox (type, firm_id, account_id, staff_only, user_id, staff_payload)"
+	    " SELECT 'notification.created', n.firm_id, n.account_id, false, n.user_id,"
+	    "  json_build_object('notification', folio_notification_json(ROW(n.*)::notifications))"
+	    " FROM n ORDER BY n.user_id",
+	    &p) < 0 ? -1 : 0;
+}

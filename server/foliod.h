@@ -921,6 +921,9 @@ struct json_object *db_notify_staff(struct db *db, int64_t firm_id, int64_t assi
     int64_t actor_id, struct json_object *except);
 struct json_object *db_notify_staff_ids(struct db *db, int64_t firm_id, struct json_object *ids,
     int64_t actor_id);
+/* An item about a document for every team member but the actor, with its events. -1 on failure. */
+int db_notify_document(struct db *db, int64_t firm_id, int64_t account_id, int64_t actor_id,
+    int64_t document_id);
 /* Creates or bumps user_id's item for the thread. Returns the item. */
 struct json_object *db_notify_bump(struct db *db, const struct notify_ctx *c, int64_t user_id,
     const char *type);
@@ -940,7 +943,7 @@ int db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_ac
 int notify_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 int notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
 int notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
-/* A contact uploaded a document: an Inbox+ item (type document) for the firm's staff. */
+/* u uploaded a document: an Inbox+ item (type document) for the rest of the firm's staff. */
 int notify_document_uploaded(struct db *db, const struct principal *u, int64_t account_id,
     int64_t document_id);
 /* Items of type for the account's portal contacts; mails of kind to those with notify. */

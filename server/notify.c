@@ -166,32 +166,6 @@ int
 notify_document_uploaded(struct db *db, const struct principal *u, int64_t account_id,
     int64_t document_id)
 {
-	struct notify_ctx c;
-	struct json_object *people, *who;
-	int64_t id;
-	size_t i;
-	int rc = 0;
-
-	if (u->kind != USER_CONTACT)
-		return 0;
-	memset(&c, 0, sizeof c);
-	c.firm_id = u->firm_id;
-	c.account_id = account_id;
-	c.actor_id = u->id;
-	c.actor_kind = USER_CONTACT;
-	c.document_id = document_id;
-	/*
-	 * Every team member (an upload outside a chat has no assignee). An item
-	 * only: there is no mail about documents yet.
-	 */
-	if ((people = db_notify_staff(db, c.firm_id, 0, c.actor_id, NULL)) == NULL)
-		return -1;
-	for (i = 0; rc == 0 && i < json_object_array_length(people); i++) {
-		who = json_object_array_get_idx(people, i);
-		id = 0;
-		json_get_int(who, "id", &id);
-		rc = notify_item(db, &c, id, "document");
-	}
-	json_object_put(people);
-	return rc;
+	/* Every team member but the uploader; an item only: no mail about documents yet. */
+	return db_notify_document(db, u->firm_id, account_id, u->id, document_id);
 }

@@ -281,7 +281,7 @@ documents_receive(struct request *req, struct db *db, int64_t doc, struct docume
 
 /*
  * document.created: staff always, the account's contacts unless the folder is
- * private; a contact's upload also gives staff an Inbox+ item.
+ * private; and an Inbox+ item for the team (but the uploader).
  */
 static int
 documents_created(struct db *db, const struct request *req, struct json_object *doc,
@@ -295,7 +295,7 @@ documents_created(struct db *db, const struct request *req, struct json_object *
 	r = events_emit(db, "document.created", req->user.firm_id, req->ids[0],
 	    strcmp(access, "private") == 0, 0, pl);
 	json_object_put(pl);
-	if (r == 0 && !is_staff(req) && json_get_int(doc, "id", &id) == JSON_GET_OK)
+	if (r == 0 && json_get_int(doc, "id", &id) == JSON_GET_OK)
 		r = notify_document_uploaded(db, &req->user, req->ids[0], id);
 	return r;
 }

@@ -421,8 +421,8 @@ def statement_ceilings_for_upload_and_attach():
     r = owner.request("POST", f"/api/v1/accounts/{acc['id']}/documents", raw=os.urandom(MIB),
                       query={"name": "four.bin", "folder_id": fid["client_view"]})
     h.eq(r.status, 201, r.raw)
-    # auth, account, folder, BEGIN, document, 4 chunks, finish, event, COMMIT
-    h.ok(statements(srv, r) <= 4 + 8, f"a 4-chunk upload: {statements(srv, r)} statements")
+    # auth, account, folder, BEGIN, document, 4 chunks, finish, event, Inbox+ items, COMMIT
+    h.ok(statements(srv, r) <= 4 + 9, f"a 4-chunk upload: {statements(srv, r)} statements")
     doc = r.json["items"][0]["id"]
     t = w["f"].thread(acc["id"], subject="Ceiling")
     r = owner.post(f"/api/v1/threads/{t['id']}/messages", {"body": "mit Anhang", "document_ids": [doc]})
@@ -454,7 +454,11 @@ def uploads_are_events_and_a_contacts_upload_is_in_inbox_plus():
 
     def docs(evs):
         return [e["document"]["id"] for e in evs if e["type"] == "document.created"]
-    h.eq(docs(events_since(owner, s_owner)), [priv["id"], mine["id"]], "staff get both document.created")
+    owner_events = events_since(owner, s_owner)
+    h.eq(docs(owner_events), [priv["id"], mine["id"]], "staff get both document.created")
+    h.ok(any(e["type"] == "notification.created" and e["notification"]["type"] == "document"
+             and e["notification"]["document_id"] == mine["id"] for e in owner_events),
+         "the Inbox+ item arrives as notification.created")
     h.eq(docs(events_since(contact, s_contact)), [mine["id"]], "the contact gets none of a private folder")
     h.eq(docs(events_since(w["other_contact"], s_other)), [], "another account's contact gets none")
     items = owner.must("GET", "/api/v1/notifications")["items"]
@@ -464,7 +468,15 @@ def uploads_are_events_and_a_contacts_upload_is_in_inbox_plus():
     h.eq(doc_items[0]["account_id"], acc["id"], "the item names the account")
     h.eq(doc_items[0]["actor"]["id"], contact.id, "and the contact")
     h.ok(not any(i["type"] == "document" and i.get("document_id") == priv["id"] for i in items),
-         "staff's own uploads make no item")
+         "the uploader gets no item for its own upload")
+    member = w["f"].staff()
+    h.ok(any(i["type"] == "document" and i["document_id"] == priv["id"]
+             for i in member.must("GET", "/api/v1/notifications")["items"]) is False,
+         "a member added later has no item for earlier uploads")
+    _, b = upload(member, acc["id"], b"from a colleague", name="Kollege.txt", folder_id=fid["private"])
+    items = owner.must("GET", "/api/v1/notifications")["items"]
+    h.ok(any(i["type"] == "document" and i["document_id"] == b["items"][0]["id"] and i["actor"]["id"] == member.id
+             for i in items), "a colleague's upload is in Inbox+ too")
     h.ok(all(i["type"] != "document" for i in contact.must("GET", "/api/v1/notifications")["items"]),
          "contacts get no document items")
 
