@@ -208,7 +208,8 @@ struct request {
 	bool chunked;            /* a body without Content-Length: refused with 411 */
 	bool close_after;        /* answer with Connection: close, then hang up */
 	long body_limit;         /* the largest body this request may have (413 above) */
-	struct stream *upload;   /* a streamed body (routes with stream_body), or NULL */
+	struct stream *upload;   /* a streamed body (route_streams_body), or NULL */
+	bool upload_multipart;   /* its body is multipart/form-data: one file part */
 	struct download *download;
 	struct reply_header xhdr[REPLY_HEADERS_MAX];
 	int nxhdr;
@@ -412,6 +413,14 @@ bool stream_push(struct stream *s, const void *data, size_t len);
 /* Loop: the body is complete, or (failed) will not arrive; the job then rolls back. */
 void stream_end(struct stream *s, bool failed);
 bool stream_ended(struct stream *s);
+/* Loop: the body is refused (why: a constant, for the answer); the job rolls back. */
+void stream_fail(struct stream *s, const char *why);
+/* Job: why the body failed, or NULL when it did not say (the client went away). */
+const char *stream_why(struct stream *s);
+/* Loop: the file's name, from a multipart body's file part (the first call counts). */
+void stream_set_name(struct stream *s, const char *name);
+/* Job: waits for the name; NULL when the body ended or failed without one. */
+const char *stream_name(struct stream *s);
 /* Job: waits for bytes, copies up to max. Returns their count, 0 at the end, -1 when failed. */
 long stream_read(struct stream *s, void *out, size_t max);
 /* Job: reads no more; what is queued or still arrives is dropped. */

@@ -267,7 +267,9 @@ documents_receive(struct request *req, struct db *db, int64_t doc, struct docume
 			n = 0; /* an empty body */
 		else if ((n = stream_read(req->upload, u->chunk + u->fill,
 				DOCUMENT_CHUNK - u->fill)) < 0) {
-			reply_error(req, 400, "upload_incomplete", "the body did not arrive in full");
+			reply_error(req, 400, "upload_incomplete", "%s",
+			    stream_why(req->upload) ? stream_why(req->upload)
+						    : "the body did not arrive in full");
 			req->close_after = true;
 			return -1;
 		}
@@ -301,6 +303,24 @@ documents_created(struct db *db, const struct request *req, struct json_object *
 }
 
 /*
+ * The document's name: ?name=, else (a multipart body) its file part's
+ * filename, once the loop has parsed that far. NULL after replying.
+ */
+static const char *
+documents_upload_name(struct request *req)
+{
+	const char *name = req_arg(req, "name");
+
+	if ((name == NULL || *name == '\0') && req->upload_multipart && req->upload &&
+	    (name = stream_name(req->upload)) == NULL) {
+		reply_error(req, 400, "upload_incomplete", "%s",
+		    stream_why(req->upload) ? stream_why(req->upload) : "the body did not arrive in full");
+		return NULL;
+	}
+	return name ? name : "";
+}
+
+/*
  * Uploads running now. An upload holds its database thread until its body is
  * in, so at most --db-threads - 1 run at once: one thread is always left for
  * every other request.
@@ -325,7 +345,7 @@ documents_upload_enter(struct request *req)
 void
 route_documents_upload(struct request *req, struct db *db)
 {
-	const char *name = req_arg(req, "name");
+	const char *name = NULL;
 	struct documents_upload u;
 	struct json_object *doc = NULL, *items;
 	unsigned char hash[crypto_hash_sha256_BYTES];
@@ -339,8 +359,9 @@ route_documents_upload(struct request *req, struct db *db)
 		stream_close(req->upload);
 		return;
 	}
-	if (!documents_name_ok(req, "name", name, false) || !documents_account(req, db) ||
-	    documents_upload_folder(req, db, &f) != 0 || db_begin(db) != 0 ||
+	if (!documents_account(req, db) || documents_upload_folder(req, db, &f) != 0 ||
+	    (name = documents_upload_name(req)) == NULL || !documents_name_ok(req, "name", name, false) ||
+	    db_begin(db) != 0 ||
 	    (id = db_document_begin(db, &req->user, req->ids[0], f.id, name)) <= 0)
 		goto out;
 	u.chunk = xmalloc(DOCUMENT_CHUNK);

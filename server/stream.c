@@ -33,6 +33,8 @@ struct stream {
 	bool closed;     /* job: it reads no more; further bytes are dropped */
 	bool paused;     /* loop: the socket is paused */
 	bool wake_sent;  /* job: the loop was woken for this pause */
+	char *name;      /* loop: the file's name from a multipart body, once known */
+	const char *why; /* loop: why the body failed, when it says */
 	struct lws_context *ctx;
 	struct stream *prev, *next; /* streams_live */
 };
@@ -96,6 +98,7 @@ stream_free(struct stream *s)
 		s->next->prev = s->prev;
 	pthread_mutex_unlock(&streams_mu);
 	stream_clear(s);
+	free(s->name);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
@@ -143,6 +146,52 @@ stream_end(struct stream *s, bool failed)
 		s->ended = true;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+void
+stream_fail(struct stream *s, const char *why)
+{
+	pthread_mutex_lock(&s->mu);
+	if (!s->ended && !s->failed) {
+		s->failed = true;
+		s->why = why;
+	}
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+const char *
+stream_why(struct stream *s)
+{
+	const char *why;
+
+	pthread_mutex_lock(&s->mu);
+	why = s->why;
+	pthread_mutex_unlock(&s->mu);
+	return why;
+}
+
+void
+stream_set_name(struct stream *s, const char *name)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->name == NULL)
+		s->name = xstrdup(name ? name : "");
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+const char *
+stream_name(struct stream *s)
+{
+	const char *name;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->name == NULL && !s->ended && !s->failed)
+		pthread_cond_wait(&s->cv, &s->mu);
+	name = s->name; /* set once, freed with the stream */
+	pthread_mutex_unlock(&s->mu);
+	return name;
 }
 
 bool

@@ -501,6 +501,59 @@ def folio_send_attach_uploads_and_attaches():
     h.eq(docs[0]["media_type"], "application/pdf", "sniffed as a PDF")
 
 
+def multipart(parts, boundary="folioBOUNDARYx7"):
+    """A multipart/form-data body of (field, filename or None, bytes) parts, and its Content-Type."""
+    out = b""
+    for field, filename, data in parts:
+        disp = f'form-data; name="{field}"' + (f'; filename="{filename}"' if filename else "")
+        out += f"--{boundary}\r\nContent-Disposition: {disp}\r\n".encode()
+        if filename:
+            out += b"Content-Type: application/octet-stream\r\n"
+        out += b"\r\n" + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def upload_multipart(client, account_id, body, ctype, query=None):
+    q = "?" + urllib.parse.urlencode(query) if query else ""
+    conn = http.client.HTTPConnection("127.0.0.1", client.srv.port, timeout=120)
+    try:
+        conn.request("POST", f"/api/v1/accounts/{account_id}/documents{q}", body=body,
+                     headers={"Authorization": "Bearer " + client.token, "Content-Type": ctype})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        conn.close()
+
+
+@h.test
+def multipart_uploads_stream_their_one_file():
+    w = world()
+    srv, owner, acc = w["srv"], w["f"].owner, w["acc"]
+    data = os.urandom(20 * MIB + 123)
+    body, ctype = multipart([("note", None, b"ignored"), ("file", "Scan März.bin", data)])
+    with Sampler(srv) as up:
+        status, b = upload_multipart(owner, acc["id"], body, ctype)
+    h.eq(status, 201, f"a multipart upload: {b}")
+    doc = b["items"][0]
+    h.eq((doc["name"], doc["size"], doc["sha256"]), ("Scan März.bin", len(data), hashlib.sha256(data).hexdigest()),
+         "the file part, named by its filename")
+    h.ok(up.growth_mib < 16, f"foliod's RSS grew by {up.growth_mib:.1f} MiB during a 20 MiB multipart upload")
+    h.eq(download(owner, doc["id"], sha=True)[2], doc["sha256"], "it downloads whole")
+    body, ctype = multipart([("file", "a.txt", b"hello")])
+    status, b = upload_multipart(owner, acc["id"], body, ctype, {"name": "given.txt"})
+    h.eq((status, b["items"][0]["name"]), (201, "given.txt"), "?name= wins over the filename")
+    before = stored(srv)
+    body, ctype = multipart([("file", "a.txt", b"one"), ("file", "b.txt", b"two")])
+    status, b = upload_multipart(owner, acc["id"], body, ctype)
+    h.eq((status, b["error"]["code"]), (400, "upload_incomplete"), f"two files in one request: {b}")
+    h.ok("one file" in b["error"]["message"], b["error"]["message"])
+    body, ctype = multipart([("note", None, b"no file here")])
+    status, b = upload_multipart(owner, acc["id"], body, ctype)
+    h.eq((status, b["error"]["code"]), (400, "upload_incomplete"), f"no file part: {b}")
+    h.ok("no file part" in b["error"]["message"], b["error"]["message"])
+    h.eq(stored(srv), before, "refused multipart bodies stored nothing")
+
+
 @h.test
 def names_are_data():
     w = world()
