@@ -403,6 +403,20 @@ int documents_attach(struct request *req, struct db *db, struct json_object *bod
 /* A download's next chunk into req->out (a pool job; http.c submits it). */
 void documents_chunk_run(struct job *job, struct db *db);
 
+/* http-multipart.c -- a multipart/form-data upload's one file part, parsed on the loop. */
+struct http_multipart;
+bool http_multipart_is(const char *content_type);
+/*
+ * Starts lws' parser for the body of wsi: the file part's bytes go to
+ * push(arg, ...), its filename and any refusal to s. Free with http_multipart_free.
+ */
+struct http_multipart *http_multipart_start(struct lws *wsi, struct stream *s,
+    void (*push)(void *arg, const void *data, size_t len), void *arg);
+void http_multipart_feed(struct http_multipart *m, const void *in, size_t len);
+/* The body is complete: ends s, or fails it when there was no file part. */
+void http_multipart_end(struct http_multipart *m, struct stream *s);
+void http_multipart_free(struct http_multipart *m);
+
 /* stream.c -- a bounded byte queue from the loop to one pool job (an upload's body). */
 struct stream;
 /* A queue that asks the loop to pause at cap bytes; ctx is woken when it drains. Caller frees. */

@@ -44,15 +44,12 @@ struct http_pss {
 	bool streaming;
 	bool paused;                   /* on http_paused: its socket waits for the queue to drain */
 	struct http_pss *paused_next;
-	/* A multipart upload: lws parses it, its one file part goes into the queue. */
-	struct lws_spa *spa;
-	int spa_files;
+	struct http_multipart *multipart; /* a multipart upload's parser (http-multipart.c) */
 };
 
 /* The connections whose upload socket is paused (loop only). */
 static struct http_pss *http_paused;
 static void http_paused_remove(struct http_pss *pss);
-static void http_spa_free(struct http_pss *pss);
 
 /* Added by lws to every answer of the main vhost, its own error pages included. */
 static const struct lws_protocol_vhost_options http_nosniff = {
@@ -407,7 +404,8 @@ http_write(struct lws *wsi, struct http_pss *pss)
 		http_paused_remove(pss);
 		lws_rx_flow_control(wsi, 1);
 	}
-	http_spa_free(pss);
+	http_multipart_free(pss->multipart);
+	pss->multipart = NULL;
 	http_inflight--;
 	req_free(req);
 	pss->req = NULL;
@@ -540,87 +538,16 @@ http_paused_resume(void)
 
 /* Queues part of an upload's body; pauses the socket when the queue is full. */
 static void
-http_stream_push(struct http_pss *pss, const void *data, size_t len)
+http_stream_push(void *arg, const void *data, size_t len)
 {
+	struct http_pss *pss = arg;
+
 	if (stream_push(pss->req->upload, data, len) && !pss->paused) {
 		lws_rx_flow_control(pss->wsi, 0);
 		pss->paused = true;
 		pss->paused_next = http_paused;
 		http_paused = pss;
 	}
-}
-
-/* lws' multipart parser hands over the file part: its name first, then its bytes. */
-static int
-http_spa_file(void *data, const char *name, const char *filename, char *buf, int len,
-    enum lws_spa_fileupload_states state)
-{
-	struct http_pss *pss = data;
-
-	(void)name;
-	if (pss->req == NULL || pss->req->upload == NULL)
-		return -1;
-	switch (state) {
-	case LWS_UFS_OPEN:
-		if (pss->spa_files++ > 0) {
-			stream_fail(pss->req->upload, "send one file per request");
-			return -1;
-		}
-		stream_set_name(pss->req->upload, filename);
-		break;
-	case LWS_UFS_CONTENT:
-	case LWS_UFS_FINAL_CONTENT:
-		if (len > 0)
-			http_stream_push(pss, buf, (size_t)len);
-		break;
-	case LWS_UFS_CLOSE:
-		break;
-	}
-	return 0;
-}
-
-/* A multipart/form-data body (the Content-Type says so). */
-static bool
-http_multipart(const struct request *req)
-{
-	return req->content_type && strncasecmp(req->content_type, "multipart/form-data", 19) == 0;
-}
-
-/* Starts lws' parser for a multipart upload. Returns -1 (and fails the upload) when it cannot. */
-static int
-http_spa_start(struct lws *wsi, struct http_pss *pss)
-{
-	lws_spa_create_info_t info;
-
-	memset(&info, 0, sizeof info);
-	info.max_storage = 1024; /* form fields: none are read; the file part streams */
-	info.opt_cb = http_spa_file;
-	info.opt_data = pss;
-	pss->spa_files = 0;
-	if ((pss->spa = lws_spa_create_via_info(wsi, &info)) == NULL) {
-		stream_fail(pss->req->upload, "the multipart body has no boundary");
-		return -1;
-	}
-	return 0;
-}
-
-/* The multipart body is complete: a body without a file part is refused. */
-static void
-http_spa_end(struct http_pss *pss)
-{
-	lws_spa_finalize(pss->spa);
-	if (pss->spa_files == 0)
-		stream_fail(pss->req->upload, "the multipart body has no file part");
-	else
-		stream_end(pss->req->upload, false);
-}
-
-static void
-http_spa_free(struct http_pss *pss)
-{
-	if (pss->spa)
-		lws_spa_destroy(pss->spa);
-	pss->spa = NULL;
 }
 
 /* A body the route reads as it arrives: its job starts now, with a queue for the body. */
@@ -672,10 +599,10 @@ http_begin(struct lws *wsi, struct http_pss *pss, const char *uri)
 	}
 	if (streams) {
 		pss->req->upload = stream_create(lws_get_context(wsi), HTTP_STREAM_QUEUE);
-		pss->req->upload_multipart = http_multipart(pss->req);
+		pss->req->upload_multipart = http_multipart_is(pss->req->content_type);
 		pss->streaming = true;
 		if (pss->req->upload_multipart)
-			http_spa_start(wsi, pss);
+			pss->multipart = http_multipart_start(wsi, pss->req->upload, http_stream_push, pss);
 		http_dispatch(wsi, pss);
 	}
 	pss->body_started = now_mono();
@@ -773,8 +700,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			pss->body_received += len;
 			if (!pss->req->upload_multipart)
 				http_stream_push(pss, in, len);
-			else if (pss->spa && lws_spa_process(pss->spa, in, (int)len) < 0)
-				stream_fail(pss->req->upload, "the multipart body is malformed");
+			else
+				http_multipart_feed(pss->multipart, in, len);
 			return 0;
 		}
 		if (pss->req == NULL || pss->dispatched)
@@ -788,8 +715,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (pss->req && pss->streaming) {
 			lws_sul_cancel(&pss->body_sul);
-			if (pss->spa)
-				http_spa_end(pss);
+			if (pss->req->upload_multipart)
+				http_multipart_end(pss->multipart, pss->req->upload);
 			else
 				stream_end(pss->req->upload, false);
 		} else if (pss->req)
@@ -802,7 +729,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		if (pss) {
 			lws_sul_cancel(&pss->body_sul);
 			http_paused_remove(pss);
-			http_spa_free(pss);
+			http_multipart_free(pss->multipart);
+			pss->multipart = NULL;
 		}
 		if (pss && pss->req && pss->req->upload)
 			stream_end(pss->req->upload, true); /* a job still reading rolls back */
