@@ -536,14 +536,46 @@ documents_chunk_run(struct job *job, struct db *db)
 		d->next += (int64_t)(req->out.len - before);
 }
 
+/*
+ * Starts the answer's body: bytes [from, to] of the document, the first chunk
+ * read in this job already. Returns -1 after replying 500 when it cannot be read.
+ */
+static int
+documents_download_start(struct request *req, struct db *db, const char *name, const char *type,
+    int64_t from, int64_t to)
+{
+	struct download *d = xcalloc(1, sizeof *d);
+	char *disp = documents_disposition(name ? name : "document");
+
+	reply_header(req, "content-disposition:", disp);
+	free(disp);
+	/* A browser must not run what it was sent (an HTML upload, say). */
+	reply_header(req, "content-security-policy:", "sandbox");
+	d->document_id = req->ids[0];
+	d->next = from;
+	d->end = to + 1;
+	d->length = to + 1 - from;
+	d->content_type = xstrdup(type ? type : "application/octet-stream");
+	req->download = d;
+	buf_reset(&req->out);
+	if (d->length > 0)
+		documents_chunk_run(&req->job, db);
+	if (!d->failed)
+		return 0;
+	reply_error(req, 500, "internal_error", "the document cannot be read");
+	free(d->content_type);
+	free(d);
+	req->download = NULL;
+	return -1;
+}
+
 void
 route_documents_content(struct request *req, struct db *db)
 {
 	struct json_object *doc = db_document_get(db, &req->user, req->ids[0], NULL, 0);
 	const char *sha = NULL, *name = NULL, *type = NULL;
 	int64_t size = 0, from = 0, to = 0;
-	char etag[80], range[96], *disp;
-	struct download *d;
+	char etag[80], range[96];
 	int r;
 
 	if (doc == NULL) {
@@ -560,44 +592,22 @@ route_documents_content(struct request *req, struct db *db)
 	reply_header(req, "accept-ranges:", "bytes");
 	if (documents_etag_matches(req->if_none_match, etag)) {
 		reply_empty(req, 304);
-		goto out;
-	}
-	if ((r = documents_range(req->range, size, &from, &to)) < 0) {
+	} else if ((r = documents_range(req->range, size, &from, &to)) < 0) {
 		snprintf(range, sizeof range, "bytes */%" PRId64, size);
 		reply_header(req, "content-range:", range);
 		reply_error(req, 416, "range_not_satisfiable", "the document has %" PRId64 " bytes",
 		    size);
-		goto out;
-	}
-	if (r == 0) {
-		from = 0;
-		to = size - 1;
 	} else {
-		snprintf(range, sizeof range, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, from, to, size);
-		reply_header(req, "content-range:", range);
+		if (r == 0) {
+			from = 0;
+			to = size - 1;
+		} else {
+			snprintf(range, sizeof range, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, from, to,
+			    size);
+			reply_header(req, "content-range:", range);
+		}
+		if (documents_download_start(req, db, name, type, from, to) == 0)
+			req->status = r == 1 ? 206 : 200;
 	}
-	disp = documents_disposition(name ? name : "document");
-	reply_header(req, "content-disposition:", disp);
-	free(disp);
-	/* A browser must not run what it was sent (an HTML upload, say). */
-	reply_header(req, "content-security-policy:", "sandbox");
-	d = req->download = xcalloc(1, sizeof *d);
-	d->document_id = req->ids[0];
-	d->next = from;
-	d->end = to + 1;
-	d->length = to + 1 - from;
-	d->content_type = xstrdup(type ? type : "application/octet-stream");
-	buf_reset(&req->out);
-	if (d->length > 0)
-		documents_chunk_run(&req->job, db); /* the first chunk, in this job already */
-	if (d->failed) {
-		reply_error(req, 500, "internal_error", "the document cannot be read");
-		free(d->content_type);
-		free(d);
-		req->download = NULL;
-		goto out;
-	}
-	req->status = r == 1 ? 206 : 200;
-out:
 	json_object_put(doc);
 }
