@@ -195,20 +195,36 @@ db_document_get(struct db *db, const struct principal *u, int64_t document_id, c
 	return o;
 }
 
+/* The documents' order: by folder, then name as German sorts it, then id. */
+#define DOC_ORDER "d.folder_id, lower(d.name) COLLATE \"de-x-icu\", d.id"
+
 struct json_object *
-db_documents_list(struct db *db, const struct principal *u, int64_t account_id, int64_t folder_id)
+db_documents_list(struct db *db, const struct principal *u, int64_t account_id, int64_t folder_id,
+    const struct page_keys *pk)
 {
 	struct params p = { 0 };
+	struct buf sql = BUF_INIT;
+	struct json_object *a;
 
 	documents_who(&p, u);
 	p_int(&p, account_id);
 	p_id(&p, folder_id);
-	return db_all_json(db,
-	    "SELECT " DOC_COLS " FROM documents d JOIN folders f ON f.id = d.folder_id"
-	    " WHERE d.account_id = $3 AND d.firm_id = $1 AND d.sha256 IS NOT NULL"
-	    " AND ($4::bigint IS NULL OR d.folder_id = $4)"
-	    " AND ($2::bigint IS NULL OR (d.account_id = $2 AND f.access <> 'private'))"
-	    " ORDER BY d.folder_id, lower(d.name), d.id", &p);
+	p_int(&p, pk->limit);
+	p_int(&p, pk->offset);
+	buf_puts(&sql, "SELECT " DOC_COLS " FROM documents d JOIN folders f ON f.id = d.folder_id"
+		       " WHERE d.account_id = $3 AND d.firm_id = $1 AND d.sha256 IS NOT NULL"
+		       " AND ($4::bigint IS NULL OR d.folder_id = $4)"
+		       " AND ($2::bigint IS NULL OR (d.account_id = $2 AND f.access <> 'private'))");
+	if (pk->after) { /* after the last row of the page before: its folder, name and id */
+		p_str(&p, pk->key[0] ? pk->key[0] : "0");
+		p_str(&p, pk->key[1] ? pk->key[1] : "");
+		p_int(&p, pk->after_id);
+		buf_puts(&sql, " AND (" DOC_ORDER ") > ($7::bigint, lower($8) COLLATE \"de-x-icu\", $9)");
+	}
+	buf_puts(&sql, " ORDER BY " DOC_ORDER " LIMIT $5 OFFSET $6");
+	a = db_all_json(db, buf_str(&sql), &p);
+	buf_free(&sql);
+	return a;
 }
 
 int

@@ -362,9 +362,9 @@ struct json_object *db_document_finish(struct db *db, int64_t document_id, int64
 /* A document u may see, and its folder's access into access; NULL when none. Caller puts. */
 struct json_object *db_document_get(struct db *db, const struct principal *u, int64_t document_id,
     char *access, size_t accesssz);
-/* The documents u may see in an account (in one folder when folder_id > 0). Caller puts. */
+/* A page of the documents u may see in an account (in one folder when folder_id > 0). Caller puts. */
 struct json_object *db_documents_list(struct db *db, const struct principal *u, int64_t account_id,
-    int64_t folder_id);
+    int64_t folder_id, const struct page_keys *pk);
 /* What db_documents_attachable found of a list of document ids. */
 struct attach_check {
 	bool target;      /* the thread (or account) is there for the caller */

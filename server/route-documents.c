@@ -150,21 +150,23 @@ out:
 void
 route_documents_list(struct request *req, struct db *db)
 {
+	static const char *const keys[] = { "folder_id", "name" };
 	struct json_object *items;
 	struct folder_info f;
+	struct page_keys pk;
 	int64_t folder = 0;
 	int r;
 
 	if (req_arg_int(req, "folder_id", 0, 1, INT64_MAX, &folder) != 0 ||
-	    !documents_account(req, db))
+	    req_page_keys(req, &pk, "ns") != 0 || !documents_account(req, db))
 		return;
 	if (folder > 0 && (r = db_folder_get(db, &req->user, req->ids[0], folder, &f)) <= 0) {
 		if (r == 0)
 			reply_error(req, 404, "not_found", "no such folder");
 		return;
 	}
-	if ((items = db_documents_list(db, &req->user, req->ids[0], folder)) != NULL)
-		reply_list(req, items, NULL);
+	if ((items = db_documents_list(db, &req->user, req->ids[0], folder, &pk)) != NULL)
+		reply_page_next(req, items, page_keys_next(items, &pk, keys, 2), NULL, NULL);
 }
 
 void

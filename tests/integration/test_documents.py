@@ -555,6 +555,32 @@ def multipart_uploads_stream_their_one_file():
 
 
 @h.test
+def document_lists_page_in_folder_and_name_order():
+    w = world()
+    owner, acc = w["f"].owner, w["acc"]
+    folder = owner.must("POST", f"/api/v1/accounts/{acc['id']}/folders",
+                        {"name": f"Seiten {uuid.uuid4().hex[:6]}", "access": "client_view"}, status=201)["id"]
+    names = ["zeta.txt", "Äpfel.txt", "apfel.txt", "Birne.txt", "bär.txt"]
+    for n in names:
+        upload(owner, acc["id"], n.encode(), name=n, folder_id=folder)
+    got, cursor, pages = [], None, 0
+    while True:
+        q = {"folder_id": folder, "limit": 2}
+        if cursor:
+            q["cursor"] = cursor
+        r = owner.must("GET", f"/api/v1/accounts/{acc['id']}/documents", query=q)
+        got += [d["name"] for d in r["items"]]
+        pages += 1
+        cursor = r["next"]
+        if not cursor:
+            break
+    h.eq(got, ["apfel.txt", "Äpfel.txt", "bär.txt", "Birne.txt", "zeta.txt"], "German order, every one once")
+    h.eq(pages, 3, "pages of 2")
+    r = owner.get(f"/api/v1/accounts/{acc['id']}/documents", query={"cursor": "knotours"})
+    h.eq((r.status, r.error), (422, "invalid_field"), "a cursor the server did not give")
+
+
+@h.test
 def names_are_data():
     w = world()
     owner, acc = w["f"].owner, w["acc"]
