@@ -160,8 +160,10 @@ db_message_post(struct db *db, const struct principal *u, int64_t thread_id,
 	p_str(&p, d->client_msg_id);
 	p_str(&p, d->embeds);
 	p_str(&p, d->mentions);
+	p_str(&p, d->documents);
 	return db_one_value(db,
-	    "SELECT folio_message_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::bigint[])",
+	    "SELECT folio_message_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::bigint[],"
+	    " $12::bigint[])",
 	    &p);
 }
 
@@ -186,9 +188,10 @@ db_thread_post(struct db *db, const struct principal *u, int64_t account_id, con
 	p_bool(&p, r->enabled);
 	p_int(&p, r->interval_days);
 	p_int(&p, r->max_count);
+	p_str(&p, d->documents);
 	return db_one_value(db,
 	    "SELECT folio_thread_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb,"
-	    " $11::bigint[], $12::json, $13, $14, $15)",
+	    " $11::bigint[], $12::json, $13, $14, $15, $16::bigint[])",
 	    &p);
 }
 
@@ -217,6 +220,8 @@ db_message_post_batch(struct db *db, const struct send_batch_item *const *items,
 			json_object_object_add(o, "cmid", json_object_new_string(it->d->client_msg_id));
 		json_object_object_add(o, "embeds", json_tokener_parse(it->d->embeds));
 		json_object_object_add(o, "mentions", json_object_new_string(it->d->mentions));
+		if (it->d->documents)
+			json_object_object_add(o, "docs", json_object_new_string(it->d->documents));
 		json_object_array_add(a, o);
 	}
 	p_str(&p, json_text(a));

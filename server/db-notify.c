@@ -165,10 +165,10 @@ db_notify_staff_ids(struct db *db, int64_t firm_id, struct json_object *ids, int
 	" n.id, n.type, n.thread_id, n.account_id, a.name AS account_name, t.subject," \
 	" CASE WHEN x.id IS NULL THEN NULL ELSE" \
 	"   json_build_object('kind', x.kind, 'id', x.id, 'name', x.name) END AS actor," \
-	" n.message_id, folio_ts(n.created_at) AS created_at," \
+	" n.message_id, n.document_id, folio_ts(n.created_at) AS created_at," \
 	" folio_ts(n.bumped_at) AS bumped_at, n.read_at IS NOT NULL AS read"
 #define NOTIFICATION_JOINS \
-	" JOIN threads t ON t.id = n.thread_id JOIN accounts a ON a.id = n.account_id" \
+	" LEFT JOIN threads t ON t.id = n.thread_id JOIN accounts a ON a.id = n.account_id" \
 	" LEFT JOIN users x ON x.id = n.actor_id"
 
 struct json_object *
@@ -178,15 +178,19 @@ db_notify_bump(struct db *db, const struct notify_ctx *c, int64_t user_id, const
 
 	p_int(&p, c->firm_id);
 	p_int(&p, user_id);
-	p_int(&p, c->thread_id);
+	p_id(&p, c->thread_id);
 	p_int(&p, c->account_id);
 	p_str(&p, type);
 	p_id(&p, c->actor_id);
 	p_id(&p, c->message_id);
-	/* The item is read from the insert itself: the statement cannot see its own row. */
+	p_id(&p, c->document_id);
+	/*
+	 * The item is read from the insert itself: the statement cannot see its own
+	 * row. An item about a document (no thread) never conflicts: one per upload.
+	 */
 	return db_one_json(db,
 	    "WITH n AS (INSERT INTO notifications (firm_id, user_id, thread_id, account_id, type,"
-	    "   actor_id, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	    "   actor_id, message_id, document_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    "  ON CONFLICT (user_id, thread_id) DO UPDATE SET type = EXCLUDED.type,"
 	    "   actor_id = EXCLUDED.actor_id,"
 	    "   message_id = coalesce(EXCLUDED.message_id, notifications.message_id),"
@@ -343,4 +347,27 @@ db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_activi
 		   " email = coalesce($2, notification_settings.email),"
 		   " all_client_activity = coalesce($3, notification_settings.all_client_activity)",
 		   &p) == 1 ? 0 : -1;
+}
+
+int
+db_notify_document(struct db *db, int64_t firm_id, int64_t account_id, int64_t actor_id,
+    int64_t document_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_int(&p, account_id);
+	p_int(&p, actor_id);
+	p_int(&p, document_id);
+	/* One statement, however large the team: the items and their notification.created. */
+	return db_run(db,
+	    "WITH n AS (INSERT INTO notifications (firm_id, user_id, account_id, type, actor_id,"
+	    "   document_id)"
+	    "  SELECT $1, s.user_id, $2, 'document', $3, $4 FROM staff s"
+	    "   WHERE s.firm_id = $1 AND s.user_id <> $3 ORDER BY s.user_id RETURNING *)"
+	    " INSERT INTO event_outbox (type, firm_id, account_id, staff_only, user_id, staff_payload)"
+	    " SELECT 'notification.created', n.firm_id, n.account_id, false, n.user_id,"
+	    "  json_build_object('notification', folio_notification_json(ROW(n.*)::notifications))"
+	    " FROM n ORDER BY n.user_id",
+	    &p) < 0 ? -1 : 0;
 }

@@ -108,13 +108,15 @@ db_send(struct db *db, const char *sql, const struct params *p)
 	char name[16];
 	int n = p ? p->n : 0;
 	const char *const *v = p ? p->v : NULL;
+	const int *len = p && p->binary ? p->len : NULL, *fmt = p && p->binary ? p->fmt : NULL;
+	int rfmt = p && p->binary_result ? 1 : 0;
 
 	db->statements++;
 	switch (db_prepared_name(db, sql, n, name, &failed)) {
 	case 1:
-		return PQexecPrepared(db->conn, name, n, v, NULL, NULL, 0);
+		return PQexecPrepared(db->conn, name, n, v, len, fmt, rfmt);
 	case 0:
-		return PQexecParams(db->conn, sql, n, NULL, v, NULL, NULL, 0);
+		return PQexecParams(db->conn, sql, n, NULL, v, len, fmt, rfmt);
 	default:
 		return failed;
 	}
@@ -151,6 +153,17 @@ void
 p_null(struct params *p)
 {
 	p_add(p, NULL);
+}
+
+void
+p_bin(struct params *p, const void *data, size_t len)
+{
+	if (len > INT32_MAX)
+		abort(); /* chunks are small: a programming error */
+	p->binary = true;
+	p->len[p->n] = (int)len;
+	p->fmt[p->n] = 1;
+	p_add(p, data);
 }
 
 void
@@ -333,6 +346,13 @@ bool
 db_isnull(const struct pg_result *res, int row, int col)
 {
 	return PQgetisnull((const PGresult *)res, row, col);
+}
+
+const unsigned char *
+db_bytes(const struct pg_result *res, int row, int col, size_t *len)
+{
+	*len = (size_t)PQgetlength((const PGresult *)res, row, col);
+	return (const unsigned char *)PQgetvalue((const PGresult *)res, row, col);
 }
 
 static struct json_object *

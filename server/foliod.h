@@ -24,6 +24,7 @@
 #include "proto.h"
 
 struct lws;
+struct stream;
 struct lws_context;
 struct lws_protocols;
 struct pg_conn;
@@ -85,6 +86,11 @@ struct params {
 	const char *v[16];
 	char slot[16][32];
 	int n;
+	/* Binary parameters (p_bin): their lengths and formats; binary: any was given. */
+	int len[16];
+	int fmt[16];
+	bool binary;
+	bool binary_result;   /* ask for every column in binary (db_bytes reads bytea so) */
 };
 void p_str(struct params *p, const char *s);
 void p_int(struct params *p, int64_t v);
@@ -92,6 +98,8 @@ void p_bool(struct params *p, bool v);
 void p_null(struct params *p);
 /* An id, or NULL when v <= 0. */
 void p_id(struct params *p, int64_t v);
+/* len bytes of data as a binary parameter (a bytea); data must outlive the statement. */
+void p_bin(struct params *p, const void *data, size_t len);
 
 int db_connect(struct db *db);
 /* A new job on this connection: statement counts start again. */
@@ -111,6 +119,8 @@ int db_rows(const struct pg_result *res);
 int64_t db_int(const struct pg_result *res, int row, int col);
 const char *db_text(const struct pg_result *res, int row, int col);
 bool db_isnull(const struct pg_result *res, int row, int col);
+/* A column's bytes and their length (a bytea of a binary_result statement). */
+const unsigned char *db_bytes(const struct pg_result *res, int row, int col, size_t *len);
 /* Row as a JSON object, columns by type (json columns are parsed). Caller puts. */
 struct json_object *db_row_json(const struct pg_result *res, int row);
 /* All rows as a JSON array. Caller puts. */
@@ -158,6 +168,28 @@ struct query_arg {
 	char *value;
 };
 
+/*
+ * A download in progress (GET /api/v1/documents/{id}/content): http.c writes
+ * what the pool read into out, then has the pool read the next chunk
+ * (documents_chunk_run) when out is sent, so one chunk is in memory at a time.
+ */
+struct download {
+	int64_t document_id;
+	int64_t length;      /* bytes of the answer's body (the range) */
+	int64_t next;        /* offset in the document of the next byte to read */
+	int64_t end;         /* one past the last byte to send */
+	int64_t written;     /* body bytes written so far */
+	bool failed;         /* a chunk could not be read: hang up */
+	char *content_type;
+};
+
+/* An extra answer header: name ends in ':' (lws' form); value is owned. */
+struct reply_header {
+	const char *name;
+	char *value;
+};
+#define REPLY_HEADERS_MAX 6
+
 struct request {
 	struct job job;
 	struct lws *wsi;         /* NULL once the connection has gone */
@@ -167,6 +199,8 @@ struct request {
 	size_t nargs;
 	char *authorization;     /* the bearer token, if any */
 	char *content_type;
+	char *range;             /* Range and If-None-Match, when given */
+	char *if_none_match;
 	char *user_agent;        /* as the client says; kept with a new session */
 	char peer[64];           /* the TCP peer */
 	char client[64];         /* the client: the peer, or X-Forwarded-For via a trusted proxy */
@@ -175,6 +209,12 @@ struct request {
 	bool body_too_large;
 	bool chunked;            /* a body without Content-Length: refused with 411 */
 	bool close_after;        /* answer with Connection: close, then hang up */
+	long body_limit;         /* the largest body this request may have (413 above) */
+	struct stream *upload;   /* a streamed body (route_streams_body), or NULL */
+	bool upload_multipart;   /* its body is multipart/form-data: one file part */
+	struct download *download;
+	struct reply_header xhdr[REPLY_HEADERS_MAX];
+	int nxhdr;
 	int64_t ids[4];          /* the {id} parts of the path, in order */
 	int nids;
 	const struct route *route;
@@ -199,6 +239,8 @@ struct request {
 };
 
 void req_free(struct request *req);
+/* Adds an answer header (name with its ':'); value is copied. */
+void reply_header(struct request *req, const char *name, const char *value);
 const char *req_arg(const struct request *req, const char *key);
 /* Parses a query argument as an integer; absent gives dflt. Replies 422 and returns -1 when bad. */
 int req_arg_int(struct request *req, const char *key, int64_t dflt, int64_t min, int64_t max,
@@ -284,12 +326,127 @@ extern const struct route routes[];
 const struct route *route_match(enum http_method m, const char *path, int64_t *ids, int *nids,
     int *status);
 void route_run(struct job *job, struct db *db);
+/*
+ * True for a route whose handler reads the body from req->upload as it
+ * arrives (up to --max-upload) instead of getting it whole in req->body.
+ */
+bool route_streams_body(const struct route *r);
 void route_list(FILE *fp);
 const char *method_name(enum http_method m);
 /* True when a session that must enrol in TOTP first may call r (NULL: the event stream: no). */
 bool route_enrol_allowed(const struct route *r);
 /* True when the caller is staff looking at its own firm (not viewing as a client). */
 bool is_staff(const struct request *req);
+
+/* db-documents.c -- folders and documents (their SQL; visibility as u may see). */
+struct folder_info {
+	int64_t id;
+	char access[16];   /* private, client_view or client_edit */
+};
+/* 1 when u may see the account, 0 when not, -1 on failure. */
+int db_documents_account_visible(struct db *db, const struct principal *u, int64_t account_id);
+/* The account's folders u may see, flat, parents first. NULL on failure. Caller puts. */
+struct json_object *db_folders_list(struct db *db, const struct principal *u, int64_t account_id);
+/* A folder u may see into *out: 1, 0 when none, -1 on failure. */
+int db_folder_get(struct db *db, const struct principal *u, int64_t account_id, int64_t folder_id,
+    struct folder_info *out);
+/* A new folder {id, name, access, parent_id}; NULL on failure (db->unique_violation: name taken). */
+struct json_object *db_folder_create(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t parent_id, const char *name, const char *access);
+/* The account's chat uploads folder, created (client_view, named name) when missing. -1 on failure. */
+int64_t db_folder_chat_uploads(struct db *db, int64_t firm_id, int64_t account_id, const char *name);
+/* A new document row, without bytes yet (inside the upload's transaction). -1 on failure. */
+int64_t db_document_begin(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t folder_id, const char *name);
+/* Chunk n (from 0) of a document. Returns -1 on failure. */
+int db_document_chunk_write(struct db *db, int64_t document_id, int n, const void *data, size_t len);
+/* Completes the row; returns the document as API.md shows it. NULL on failure. Caller puts. */
+struct json_object *db_document_finish(struct db *db, int64_t document_id, int64_t size,
+    const char *media_type, const char *sha256, int chunks);
+/* A document u may see, and its folder's access into access; NULL when none. Caller puts. */
+struct json_object *db_document_get(struct db *db, const struct principal *u, int64_t document_id,
+    char *access, size_t accesssz);
+/* A page of the documents u may see in an account (in one folder when folder_id > 0). Caller puts. */
+struct json_object *db_documents_list(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t folder_id, const struct page_keys *pk);
+/* What db_documents_attachable found of a list of document ids. */
+struct attach_check {
+	bool target;      /* the thread (or account) is there for the caller */
+	int64_t wanted;   /* distinct ids asked for */
+	int64_t found;    /* of them, documents of the target's account the caller may see */
+	int64_t private_; /* of those, in a private folder */
+};
+/* Checks ids (a PostgreSQL array) against a thread (thread_id > 0) or an account. -1 on failure. */
+int db_documents_attachable(struct db *db, const struct principal *u, int64_t thread_id,
+    int64_t account_id, const char *ids, struct attach_check *out);
+/* Appends up to max bytes of chunk n, from offset from, to out. -1 when missing or on failure. */
+int db_document_chunk_read(struct db *db, int64_t document_id, int n, int64_t from, int64_t max,
+    struct buf *out);
+
+/* route-documents.c -- folders, uploads and downloads. */
+#define DOCUMENT_CHUNK (256 * 1024) /* bytes of one document_chunks row */
+void route_folders_list(struct request *req, struct db *db);
+void route_folders_create(struct request *req, struct db *db);
+void route_documents_upload(struct request *req, struct db *db);
+void route_documents_list(struct request *req, struct db *db);
+void route_documents_get(struct request *req, struct db *db);
+void route_documents_content(struct request *req, struct db *db);
+/* A single Range of size bytes: 1 with [*from, *to], 0 to send all, -1 for 416. */
+int documents_range(const char *h, int64_t size, int64_t *from, int64_t *to);
+/* Content-Disposition: attachment with the name as RFC 6266/5987 say. Caller frees. */
+char *documents_disposition(const char *name);
+/*
+ * Reads document_ids of a new message and checks them (documents of the thread's
+ * or the account's own account, visible to the caller; none from a private
+ * folder unless internal). Sets *out to a PostgreSQL array ("{1,2}") or NULL
+ * when there are none; returns -1 after replying 422 or 409 private_folder.
+ * Caller frees *out.
+ */
+int documents_attach(struct request *req, struct db *db, struct json_object *body,
+    int64_t thread_id, int64_t account_id, bool internal, char **out);
+/* A download's next chunk into req->out (a pool job; http.c submits it). */
+void documents_chunk_run(struct job *job, struct db *db);
+
+/* http-multipart.c -- a multipart/form-data upload's one file part, parsed on the loop. */
+struct http_multipart;
+bool http_multipart_is(const char *content_type);
+/*
+ * Starts lws' parser for the body of wsi: the file part's bytes go to
+ * push(arg, ...), its filename and any refusal to s. Free with http_multipart_free.
+ */
+struct http_multipart *http_multipart_start(struct lws *wsi, struct stream *s,
+    void (*push)(void *arg, const void *data, size_t len), void *arg);
+void http_multipart_feed(struct http_multipart *m, const void *in, size_t len);
+/* The body is complete: ends s, or fails it when there was no file part. */
+void http_multipart_end(struct http_multipart *m, struct stream *s);
+void http_multipart_free(struct http_multipart *m);
+
+/* stream.c -- a bounded byte queue from the loop to one pool job (an upload's body). */
+struct stream;
+/* A queue that asks the loop to pause at cap bytes; ctx is woken when it drains. Caller frees. */
+struct stream *stream_create(struct lws_context *ctx, size_t cap);
+void stream_free(struct stream *s);
+/* Loop: appends a copy of data. Returns true when the queue is full: pause the socket. */
+bool stream_push(struct stream *s, const void *data, size_t len);
+/* Loop: the body is complete, or (failed) will not arrive; the job then rolls back. */
+void stream_end(struct stream *s, bool failed);
+bool stream_ended(struct stream *s);
+/* Loop: the body is refused (why: a constant, for the answer); the job rolls back. */
+void stream_fail(struct stream *s, const char *why);
+/* Job: why the body failed, or NULL when it did not say (the client went away). */
+const char *stream_why(struct stream *s);
+/* Loop: the file's name, from a multipart body's file part (the first call counts). */
+void stream_set_name(struct stream *s, const char *name);
+/* Job: waits for the name; NULL when the body ended or failed without one. */
+const char *stream_name(struct stream *s);
+/* Job: waits for bytes, copies up to max. Returns their count, 0 at the end, -1 when failed. */
+long stream_read(struct stream *s, void *out, size_t max);
+/* Job: reads no more; what is queued or still arrives is dropped. */
+void stream_close(struct stream *s);
+/* Loop: true (once) when a paused socket may resume. */
+bool stream_resume_due(struct stream *s);
+/* Stopping: every body still arriving is cut off, so no job waits for one. */
+void stream_fail_all(void);
 
 /* http.c -- the libwebsockets protocol for HTTP. */
 extern const struct lws_protocols http_protocol;
@@ -680,6 +837,7 @@ struct message_draft {
 	const char *client_msg_id; /* NULL: none */
 	const char *embeds;        /* JSON array */
 	const char *mentions;      /* PostgreSQL array of staff ids, "{1,2}" */
+	char *documents;           /* PostgreSQL array of document ids to attach, or NULL; owned */
 };
 /* The firm's staff as mention targets (mention.c). */
 struct mention_names {
@@ -780,6 +938,7 @@ enum mail_kind {
 struct notify_ctx {
 	struct json_object *row;  /* owns every string below */
 	int64_t firm_id, thread_id, account_id, assignee_id, message_id, actor_id, task_id;
+	int64_t document_id;      /* an item about a document (thread_id 0) */
 	enum user_kind actor_kind;
 	const char *subject, *account_name, *firm_name, *actor_name, *body, *body_html, *task_title;
 	const char *language; /* the firm's mail language: "de", "en" */
@@ -880,6 +1039,9 @@ struct json_object *db_notify_staff(struct db *db, int64_t firm_id, int64_t assi
     int64_t actor_id, struct json_object *except);
 struct json_object *db_notify_staff_ids(struct db *db, int64_t firm_id, struct json_object *ids,
     int64_t actor_id);
+/* An item about a document for every team member but the actor, with its events. -1 on failure. */
+int db_notify_document(struct db *db, int64_t firm_id, int64_t account_id, int64_t actor_id,
+    int64_t document_id);
 /* Creates or bumps user_id's item for the thread. Returns the item. */
 struct json_object *db_notify_bump(struct db *db, const struct notify_ctx *c, int64_t user_id,
     const char *type);
@@ -899,6 +1061,9 @@ int db_notify_settings_set(struct db *db, int64_t user_id, int email, int all_ac
 int notify_task_updated(struct db *db, const struct principal *u, int64_t task_id);
 int notify_thread_updated(struct db *db, const struct principal *u, int64_t thread_id);
 int notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id);
+/* u uploaded a document: an Inbox+ item (type document) for the rest of the firm's staff. */
+int notify_document_uploaded(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t document_id);
 /* Items of type for the account's portal contacts; mails of kind to those with notify. */
 int notify_contacts(struct db *db, const struct notify_ctx *c, const char *type,
     enum mail_kind kind, int64_t ledger_id);

@@ -25,6 +25,8 @@
 #define HTTP_HEADER_SPACE 32768
 /* A body may start slowly: its rate is judged after this many seconds. */
 #define HTTP_BODY_GRACE_S 5
+/* A streamed upload's socket pauses while this many bytes wait for the database. */
+#define HTTP_STREAM_QUEUE (1024 * 1024)
 
 struct http_pss {
 	struct request *req;
@@ -38,7 +40,16 @@ struct http_pss {
 	lws_sorted_usec_list_t body_sul;
 	double body_started;
 	size_t body_received;
+	/* A streamed upload (req->upload): the route runs while its body arrives. */
+	bool streaming;
+	bool paused;                   /* on http_paused: its socket waits for the queue to drain */
+	struct http_pss *paused_next;
+	struct http_multipart *multipart; /* a multipart upload's parser (http-multipart.c) */
 };
+
+/* The connections whose upload socket is paused (loop only). */
+static struct http_pss *http_paused;
+static void http_paused_remove(struct http_pss *pss);
 
 /* Added by lws to every answer of the main vhost, its own error pages included. */
 static const struct lws_protocol_vhost_options http_nosniff = {
@@ -134,6 +145,8 @@ http_request_new(struct lws *wsi, const char *uri, bool *bad_text)
 	free(xff);
 	*bad_text = http_parse_args(req, wsi) != 0 || !utf8_valid(req->path, strlen(req->path));
 	req->content_type = http_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	req->range = http_header(wsi, WSI_TOKEN_HTTP_RANGE);
+	req->if_none_match = http_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	/* Kept with a session for the owner's list: strict UTF-8, at most 256 bytes, else none. */
 	req->user_agent = http_header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
 	if (req->user_agent && (strlen(req->user_agent) > 256 ||
@@ -198,6 +211,9 @@ http_job_done(struct job *job)
 	}
 	pss = lws_wsi_user(req->wsi);
 	pss->in_pool = false;
+	/* A streamed upload answered before its body was all read: hang up after the answer. */
+	if (req->upload && !stream_ended(req->upload))
+		req->close_after = true;
 	if (req->status == 0 && req->parked) { /* it answers later, from the loop */
 		req->parked(req, true);
 		return;
@@ -222,7 +238,7 @@ http_dispatch(struct lws *wsi, struct http_pss *pss)
 	} else if (req->chunked) {
 		reply_error(req, 411, "length_required", "send the body with a Content-Length");
 	} else if (req->body_too_large) {
-		reply_error(req, 413, "too_large", "the body is larger than %ld bytes", cfg.max_body);
+		reply_error(req, 413, "too_large", "the body is larger than %ld bytes", req->body_limit);
 	} else if ((req->route = route_match(req->method, req->path, req->ids, &req->nids,
 			&status)) == NULL) {
 		if (status == 405)
@@ -272,24 +288,74 @@ http_write_chunk(struct lws *wsi, unsigned char *start, size_t room, const struc
 static int
 http_write_status(struct lws *wsi, struct request *req, unsigned char **p, unsigned char *end)
 {
-	static const char type[] = "application/json; charset=utf-8";
+	const char *type = "application/json; charset=utf-8";
+	lws_filepos_t len = req->out.len;
+	int i;
 
+	if (req->download) { /* a document's bytes, or none (304, 416) */
+		type = req->download->content_type;
+		len = (lws_filepos_t)req->download->length;
+	}
+	if (len == 0)
+		type = NULL;
 	if (req->body_too_large || req->chunked)
 		req->close_after = true;
 	if (!req->close_after) {
-		if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->out.len ? type : NULL,
-			req->out.len, p, end))
+		if (lws_add_http_common_headers(wsi, (unsigned)req->status, type, len, p, end))
 			return 1;
 	} else if (lws_add_http_header_status(wsi, (unsigned)req->status, p, end) ||
-	    (req->out.len && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	    (type && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 		(const unsigned char *)type, (int)strlen(type), p, end)) ||
-	    lws_add_http_header_content_length(wsi, req->out.len, p, end) ||
+	    lws_add_http_header_content_length(wsi, len, p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, p,
 		end))
 		return 1;
+	for (i = 0; i < req->nxhdr; i++)
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)req->xhdr[i].name,
+			(const unsigned char *)req->xhdr[i].value, (int)strlen(req->xhdr[i].value), p, end))
+			return 1;
 	if (req->status == 401 && lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"www-authenticate:", (const unsigned char *)"Bearer", 6, p, end))
 		return 1;
+	return 0;
+}
+
+/*
+ * The next part of a download: what the pool read into out, and when that is
+ * sent, a job for the next chunk (the loop never reads the database). Returns
+ * 1 when the body is complete, 0 when more is to come, -1 to hang up.
+ */
+static int
+http_write_download(struct lws *wsi, struct http_pss *pss, unsigned char *start, size_t room)
+{
+	struct request *req = pss->req;
+	struct download *d = req->download;
+	size_t n;
+	bool last;
+
+	if (req->sent < req->out.len) {
+		n = req->out.len - req->sent;
+		if (n > room)
+			n = room;
+		last = d->written + (int64_t)n == d->length;
+		memcpy(start, req->out.data + req->sent, n);
+		if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+			return -1;
+		req->sent += n;
+		d->written += (int64_t)n;
+		if (last)
+			return 1;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (d->failed || d->next >= d->end)
+		return -1; /* the document changed or vanished under us: the length cannot be kept */
+	buf_reset(&req->out);
+	req->sent = 0;
+	req->job.run = documents_chunk_run;
+	req->job.done = http_job_done;
+	pss->in_pool = true;
+	pool_submit(&req->job);
 	return 0;
 }
 
@@ -314,14 +380,18 @@ http_write(struct lws *wsi, struct http_pss *pss)
 			    (const unsigned char *)req->retry_after, (int)strlen(req->retry_after), &p,
 			    end)) ||
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-			(const unsigned char *)"no-store", 8, &p, end) ||
+			(const unsigned char *)(req->download ? "private, no-cache" : "no-store"),
+			req->download ? 17 : 8, &p, end) ||
 		    lws_finalize_write_http_header(wsi, start, &p, end))
 			return -1;
 		req->headers_sent = true;
-		if (req->out.len) {
+		if (req->download ? req->download->length > 0 : req->out.len > 0) {
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
+	} else if (req->download) {
+		if ((w = http_write_download(wsi, pss, start, sizeof buf - LWS_PRE - 1)) <= 0)
+			return w;
 	} else if ((w = http_write_chunk(wsi, start, sizeof buf - LWS_PRE - 1, &req->out,
 		       &req->sent)) <= 0) {
 		return w;
@@ -330,6 +400,12 @@ http_write(struct lws *wsi, struct http_pss *pss)
 	metrics_http(req->route, req->status, now_mono() - req->started);
 	http_log(req);
 	last = req->body_too_large || req->chunked || req->close_after;
+	if (pss->paused) { /* answered before the loop resumed it */
+		http_paused_remove(pss);
+		lws_rx_flow_control(wsi, 1);
+	}
+	http_multipart_free(pss->multipart);
+	pss->multipart = NULL;
 	http_inflight--;
 	req_free(req);
 	pss->req = NULL;
@@ -456,17 +532,84 @@ http_body_tick(lws_sorted_usec_list_t *sul)
 	struct http_pss *pss = lws_container_of(sul, struct http_pss, body_sul);
 	double elapsed = now_mono() - pss->body_started;
 
-	if (pss->req == NULL || pss->dispatched)
+	if (pss->req == NULL || (pss->dispatched && !pss->streaming))
 		return;
+	if (pss->paused) { /* we hold the body back (the database is behind): not the client's fault */
+		pss->body_started += 1.0;
+		lws_sul_schedule(lws_get_context(pss->wsi), 0, &pss->body_sul, http_body_tick,
+		    LWS_US_PER_SEC);
+		return;
+	}
 	if (elapsed >= HTTP_BODY_GRACE_S && cfg.body_min_rate > 0 &&
 	    (double)pss->body_received < (double)cfg.body_min_rate * elapsed) {
 		log_warn("%s: body cut off: %zu bytes in %.1f s", pss->req->peer, pss->body_received,
 		    elapsed);
+		if (pss->streaming) { /* the job rolls back and answers; the connection then closes */
+			stream_end(pss->req->upload, true);
+			return;
+		}
 		http_refuse(pss, 408, "request_timeout", "the body arrived too slowly");
 		http_dispatch(pss->wsi, pss);
 		return;
 	}
 	lws_sul_schedule(lws_get_context(pss->wsi), 0, &pss->body_sul, http_body_tick, LWS_US_PER_SEC);
+}
+
+/* Takes pss off the list of paused uploads, if it is there. */
+static void
+http_paused_remove(struct http_pss *pss)
+{
+	struct http_pss **pp;
+
+	if (!pss->paused)
+		return;
+	for (pp = &http_paused; *pp; pp = &(*pp)->paused_next)
+		if (*pp == pss) {
+			*pp = pss->paused_next;
+			break;
+		}
+	pss->paused = false;
+	pss->paused_next = NULL;
+}
+
+/* A pool job drained an upload's queue (it woke the loop): resume those sockets. */
+static void
+http_paused_resume(void)
+{
+	struct http_pss *pss, *next;
+
+	for (pss = http_paused; pss; pss = next) {
+		next = pss->paused_next;
+		if (pss->req && pss->req->upload && stream_resume_due(pss->req->upload)) {
+			http_paused_remove(pss);
+			lws_rx_flow_control(pss->wsi, 1);
+		}
+	}
+}
+
+/* Queues part of an upload's body; pauses the socket when the queue is full. */
+static void
+http_stream_push(void *arg, const void *data, size_t len)
+{
+	struct http_pss *pss = arg;
+
+	if (stream_push(pss->req->upload, data, len) && !pss->paused) {
+		lws_rx_flow_control(pss->wsi, 0);
+		pss->paused = true;
+		pss->paused_next = http_paused;
+		http_paused = pss;
+	}
+}
+
+/* A body the route reads as it arrives: its job starts now, with a queue for the body. */
+static bool
+http_streams(struct request *req)
+{
+	int64_t ids[4];
+	int n, status;
+	const struct route *r = route_match(req->method, req->path, ids, &n, &status);
+
+	return route_streams_body(r);
 }
 
 /* A new request: read its headers, refuse bad framing and text, or wait for its body. */
@@ -476,12 +619,14 @@ http_begin(struct lws *wsi, struct http_pss *pss, const char *uri)
 	struct http_frame f = { 0 };
 	char **lengths;
 	size_t i;
+	bool streams;
 
 	pss->wsi = wsi;
 	pss->req = http_request_new(wsi, uri, &f.bad_text);
 	pss->dispatched = pss->in_pool = false;
 	pss->refuse_status = 0;
 	pss->body_received = 0;
+	pss->streaming = false;
 	http_content_lengths(wsi, &lengths);
 	f.lengths = (const char *const *)lengths;
 	f.header_cut = http_header_cut(wsi);
@@ -493,11 +638,22 @@ http_begin(struct lws *wsi, struct http_pss *pss, const char *uri)
 	if (f.status)
 		http_refuse(pss, f.status, f.code, f.msg);
 	pss->req->chunked = f.chunked;
-	if (f.declared > cfg.max_body)
+	streams = http_streams(pss->req);
+	pss->req->body_limit = streams ? cfg.max_upload : cfg.max_body;
+	if (f.declared > pss->req->body_limit)
 		pss->req->body_too_large = true;
-	if (pss->refuse_status || f.declared > HTTP_DISCARD_MAX || f.declared <= 0) {
+	if (pss->refuse_status || (!streams && f.declared > HTTP_DISCARD_MAX) || f.declared <= 0 ||
+	    (streams && (pss->req->body_too_large || pss->req->chunked))) {
 		http_dispatch(wsi, pss);
 		return;
+	}
+	if (streams) {
+		pss->req->upload = stream_create(lws_get_context(wsi), HTTP_STREAM_QUEUE);
+		pss->req->upload_multipart = http_multipart_is(pss->req->content_type);
+		pss->streaming = true;
+		if (pss->req->upload_multipart)
+			pss->multipart = http_multipart_start(wsi, pss->req->upload, http_stream_push, pss);
+		http_dispatch(wsi, pss);
 	}
 	pss->body_started = now_mono();
 	lws_sul_schedule(lws_get_context(wsi), 0, &pss->body_sul, http_body_tick, LWS_US_PER_SEC);
@@ -597,6 +753,14 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
+		if (pss->req && pss->streaming) {
+			pss->body_received += len;
+			if (!pss->req->upload_multipart)
+				http_stream_push(pss, in, len);
+			else
+				http_multipart_feed(pss->multipart, in, len);
+			return 0;
+		}
 		if (pss->req == NULL || pss->dispatched)
 			return 0;
 		pss->body_received += len;
@@ -606,15 +770,27 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			buf_append(&pss->req->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (pss->req)
+		if (pss->req && pss->streaming) {
+			lws_sul_cancel(&pss->body_sul);
+			if (pss->req->upload_multipart)
+				http_multipart_end(pss->multipart, pss->req->upload);
+			else
+				stream_end(pss->req->upload, false);
+		} else if (pss->req)
 			http_dispatch(wsi, pss);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write(wsi, pss);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (pss)
+		if (pss) {
 			lws_sul_cancel(&pss->body_sul);
+			http_paused_remove(pss);
+			http_multipart_free(pss->multipart);
+			pss->multipart = NULL;
+		}
+		if (pss && pss->req && pss->req->upload)
+			stream_end(pss->req->upload, true); /* a job still reading rolls back */
 		if (pss && pss->req) {
 			if (pss->in_pool) {
 				pss->req->wsi = NULL; /* http_job_done frees it */
@@ -637,6 +813,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return events_ws_callback(wsi, reason, user, in, len);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		pool_drain();
+		http_paused_resume();
 		break;
 	default:
 		break;
@@ -833,6 +1010,7 @@ http_serve(void)
 	for (i = 0; i < 4; i++) /* let close frames and final writes go out */
 		lws_service(http_ctx, 0);
 	lws_sul_cancel(&http_tick);
+	stream_fail_all(); /* an upload still waiting for its body rolls back, and its thread ends */
 	pool_stop();
 	lws_context_destroy(http_ctx);
 	http_ctx = NULL;

@@ -13,6 +13,7 @@
 #include "foliod.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The one place a notification reaches the event log: notification.created
@@ -159,4 +160,12 @@ int
 notify_thread_read(struct db *db, const struct principal *u, int64_t thread_id)
 {
 	return db_notify_thread_read(db, u, thread_id);
+}
+
+int
+notify_document_uploaded(struct db *db, const struct principal *u, int64_t account_id,
+    int64_t document_id)
+{
+	/* Every team member but the uploader; an item only: no mail about documents yet. */
+	return db_notify_document(db, u->firm_id, account_id, u->id, document_id);
 }

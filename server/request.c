@@ -31,12 +31,30 @@ req_free(struct request *req)
 	free(req->path);
 	free(req->authorization);
 	free(req->content_type);
+	free(req->range);
+	free(req->if_none_match);
 	free(req->user_agent);
 	free(req->user.name);
 	free(req->user.email);
 	buf_free(&req->body);
 	buf_free(&req->out);
+	stream_free(req->upload);
+	if (req->download)
+		free(req->download->content_type);
+	free(req->download);
+	for (i = 0; i < (size_t)req->nxhdr; i++)
+		free(req->xhdr[i].value);
 	free(req);
+}
+
+void
+reply_header(struct request *req, const char *name, const char *value)
+{
+	if (req->nxhdr >= REPLY_HEADERS_MAX)
+		abort(); /* more is a programming error */
+	req->xhdr[req->nxhdr].name = name;
+	req->xhdr[req->nxhdr].value = xstrdup(value);
+	req->nxhdr++;
 }
 
 const char *

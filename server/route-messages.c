@@ -83,6 +83,7 @@ message_draft_free(struct message_draft *d)
 	free((char *)d->html);
 	free((char *)d->embeds);
 	free((char *)d->mentions);
+	free(d->documents);
 	memset(d, 0, sizeof *d);
 }
 
@@ -105,10 +106,11 @@ message_replay(struct request *req, struct db *db, struct json_object *r)
 void
 route_messages_create(struct request *req, struct db *db)
 {
-	struct json_object *body, *docs = NULL, *r = NULL, *o;
+	struct json_object *body, *r = NULL, *o;
 	struct message_draft d;
 	const char *text = NULL, *cmid = NULL, *status = "";
 	bool internal = false;
+	char *docs = NULL;
 
 	if ((body = req_json(req)) == NULL)
 		return;
@@ -124,18 +126,15 @@ route_messages_create(struct request *req, struct db *db)
 		reply_error(req, 422, "invalid_field", "client_msg_id must not be empty");
 		goto out;
 	}
-	if (json_get_array(body, "document_ids", &docs) == JSON_GET_WRONG_TYPE ||
-	    (docs && json_object_array_length(docs) > 0)) {
-		reply_error(req, 422, docs ? "unknown_document" : "invalid_field",
-		    docs ? "no such document" : "document_ids must be a list of ids");
-		goto out;
-	}
 	if (internal && !is_staff(req)) {
 		reply_error(req, 403, "forbidden", "only staff write internal notes");
 		goto out;
 	}
-	if (message_draft_make(db, &req->user, text, internal, cmid, &d) != 0)
+	if (documents_attach(req, db, body, req->ids[0], 0, internal, &docs) != 0 ||
+	    message_draft_make(db, &req->user, text, internal, cmid, &d) != 0)
 		goto out;
+	d.documents = docs;
+	docs = NULL;
 	/* One statement (shared with concurrent sends): the message, its events, items, mails. */
 	r = send_batch_post(db, &req->user, req->ids[0], &d, &req->batch);
 	message_draft_free(&d);
@@ -153,6 +152,7 @@ route_messages_create(struct request *req, struct db *db)
 	else
 		log_error("request %s: the send failed: %s", req->request_id, json_text(r));
 out:
+	free(docs);
 	json_object_put(r);
 	json_object_put(body);
 }

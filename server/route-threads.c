@@ -118,7 +118,7 @@ static bool
 new_chat_read(struct request *req, struct db *db, struct json_object *body, struct new_chat *c)
 {
 	struct reminder_change rc;
-	struct json_object *docs = NULL, *t;
+	struct json_object *t;
 	const char *title = NULL;
 	bool has_rem;
 	size_t i;
@@ -158,14 +158,6 @@ new_chat_read(struct request *req, struct db *db, struct json_object *body, stru
 		}
 		if (!field_string(req, t, "title", true, 500, &title))
 			return false;
-	}
-	if (json_get_array(body, "document_ids", &docs) == JSON_GET_WRONG_TYPE) {
-		reply_error(req, 422, "invalid_field", "document_ids must be a list of ids");
-		return false;
-	}
-	if (docs && json_object_array_length(docs) > 0) {
-		reply_error(req, 422, "unknown_document", "no such document");
-		return false;
 	}
 	/* A template fills subject, body and reminders that the request leaves out. */
 	c->reminders.enabled = false;
@@ -260,14 +252,17 @@ route_threads_create(struct request *req, struct db *db)
 	struct message_draft d;
 	struct json_object *body, *r = NULL, *o;
 	const char *status = "";
-	char *subject = NULL;
+	char *subject = NULL, *docs = NULL;
 
 	memset(&c, 0, sizeof c);
 	if ((body = req_json(req)) == NULL)
 		return;
 	if (!new_chat_read(req, db, body, &c) ||
+	    documents_attach(req, db, body, 0, c.account_id, false, &docs) != 0 ||
 	    message_draft_make(db, &req->user, c.body, false, c.client_msg_id, &d) != 0)
 		goto out;
+	d.documents = docs;
+	docs = NULL;
 	subject = new_chat_subject(c.subject, c.body);
 	/* One statement: the chat, its first message, tasks, events, items and mails, committed. */
 	r = db_thread_post(db, &req->user, c.account_id, subject, &d,
@@ -292,6 +287,7 @@ route_threads_create(struct request *req, struct db *db)
 		reply_error(req, 404, "not_found", "no such account");
 out:
 	free(subject);
+	free(docs);
 	json_object_put(r);
 	json_object_put(c.rendered);
 	json_object_put(body);

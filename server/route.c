@@ -46,6 +46,16 @@ const struct route routes[] = {
 	{ M_POST, "/api/v1/accounts/{id}/contacts", WHO_STAFF, route_contacts_create, "add a contact" },
 	{ M_DELETE, "/api/v1/contacts/{id}/totp", WHO_OWNER, route_totp_reset_contact,
 	    "reset a contact's two-factor login; ends their sessions" },
+	{ M_GET, "/api/v1/accounts/{id}/folders", WHO_ANY, route_folders_list,
+	    "the account's folder tree, as the caller may see it" },
+	{ M_POST, "/api/v1/accounts/{id}/folders", WHO_STAFF, route_folders_create, "add a folder" },
+	{ M_GET, "/api/v1/accounts/{id}/documents", WHO_ANY, route_documents_list,
+	    "the account's documents (?folder_id=)" },
+	{ M_POST, "/api/v1/accounts/{id}/documents", WHO_ANY, route_documents_upload,
+	    "upload a document: the raw body, ?name=&folder_id=" },
+	{ M_GET, "/api/v1/documents/{id}", WHO_ANY, route_documents_get, "a document's metadata" },
+	{ M_GET, "/api/v1/documents/{id}/content", WHO_ANY, route_documents_content,
+	    "a document's bytes (Range, If-None-Match)" },
 	{ M_GET, "/api/v1/templates", WHO_STAFF, route_templates_list, "message templates" },
 	{ M_POST, "/api/v1/templates", WHO_STAFF, route_templates_create, "add a template" },
 	{ M_GET, "/api/v1/templates/{id}", WHO_STAFF, route_templates_get, "one template" },
@@ -150,6 +160,12 @@ route_enrol_allowed(const struct route *r)
 		if (r->fn == allowed[i])
 			return true;
 	return false;
+}
+
+bool
+route_streams_body(const struct route *r)
+{
+	return r && r->fn == route_documents_upload;
 }
 
 bool

@@ -32,18 +32,18 @@ def canary(what):
     return f"CANARY{what}{TAG}"
 
 
-K = {k: canary(k) for k in ("NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "FIRMB")}
+K = {k: canary(k) for k in ("NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "FIRMB", "PRIV1")}
 # What each kind of caller may not see.
 FORBIDDEN = {
     "anonymous": set(K),
     "revoked": set(K),
-    "contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB"},
-    "contact_other_account": {"NOTE1", "NOTE2", "ACC1", "TPL", "FIRMB"},
+    "contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB", "PRIV1"},
+    "contact_other_account": {"NOTE1", "NOTE2", "ACC1", "TPL", "FIRMB", "PRIV1"},
     "member": {"FIRMB"},
     "admin": {"FIRMB"},
     "owner": {"FIRMB"},
-    "other_firm_staff": {"NOTE1", "NOTE2", "ACC1", "ACC2", "TPL"},
-    "owner_viewing_as_contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB"},
+    "other_firm_staff": {"NOTE1", "NOTE2", "ACC1", "ACC2", "TPL", "PRIV1"},
+    "owner_viewing_as_contact": {"NOTE1", "NOTE2", "ACC2", "TPL", "FIRMB", "PRIV1"},
 }
 RANK = {"member": 1, "admin": 2, "owner": 3}
 
@@ -122,6 +122,14 @@ def world():
     T2.update(t2)
     sides = {"A": Side(srv, a, acc1, c1, t1, t1["tasks"][0]["id"], tpl["id"], a.owner_email),
              "B": Side(srv, b, accb, cb, tb, tb["tasks"][0]["id"], tplb["id"], b.owner_email)}
+    for side in sides.values():  # a document the side's contact may see (a chat upload)
+        side.doc_id = side.f.owner.must("POST", f"/api/v1/accounts/{side.acc['id']}/documents",
+                                        raw=b"Beleg", query={"name": "beleg.txt"}, status=201)["items"][0]["id"]
+    # A private folder of the first account, with a document: staff only (its name is the canary).
+    priv = a.owner.must("POST", f"/api/v1/accounts/{acc1['id']}/folders",
+                        {"name": f"Intern {K['PRIV1']}", "access": "private"}, status=201)
+    a.owner.must("POST", f"/api/v1/accounts/{acc1['id']}/documents", raw=K["PRIV1"].encode(),
+                 query={"name": f"{K['PRIV1']}.txt", "folder_id": priv["id"]}, status=201)
     member_email, admin_email = (staff_email(a, role) for role in ("member", "admin"))
     revoked = srv.login(a.owner_email, h.PASSWORD)
     revoked.must("DELETE", "/api/v1/sessions/current", status=204)
@@ -195,6 +203,20 @@ ROUTES = {
     ("POST", "/api/v1/accounts/{id}/contacts"): ("account", lambda s: f"/api/v1/accounts/{s.acc['id']}/contacts",
                                                  lambda s, c: {"name": "New Contact", "email": new_email(),
                                                                "portal_access": False, "notify": False}, {201}),
+    ("GET", "/api/v1/accounts/{id}/folders"): ("account", lambda s: f"/api/v1/accounts/{s.acc['id']}/folders",
+                                               None, {200}),
+    ("POST", "/api/v1/accounts/{id}/folders"): ("account", lambda s: f"/api/v1/accounts/{s.acc['id']}/folders",
+                                                lambda s, c: {"name": f"F {uuid.uuid4().hex[:6]}",
+                                                              "access": "client_view"}, {201}),
+    ("GET", "/api/v1/accounts/{id}/documents"): ("account",
+                                                 lambda s: f"/api/v1/accounts/{s.acc['id']}/documents", None, {200}),
+    # The raw body of an upload is the JSON text the matrix sends: any bytes are a document.
+    ("POST", "/api/v1/accounts/{id}/documents"): ("account",
+                                                  lambda s: f"/api/v1/accounts/{s.acc['id']}/documents?name=m.txt",
+                                                  lambda s, c: {"from": c.kind}, {201}),
+    ("GET", "/api/v1/documents/{id}"): ("account", lambda s: f"/api/v1/documents/{s.doc_id}", None, {200}),
+    ("GET", "/api/v1/documents/{id}/content"): ("account", lambda s: f"/api/v1/documents/{s.doc_id}/content",
+                                                None, {200}),
     ("GET", "/api/v1/templates"): ("none", lambda s: "/api/v1/templates", None, {200}),
     ("POST", "/api/v1/templates"): ("none", lambda s: "/api/v1/templates",
                                     lambda s, c: {"name": f"T {uuid.uuid4().hex[:6]}", "subject": "s",
