@@ -237,6 +237,21 @@ action_inbox_pick(struct model *m)
 		net_submit(api_note_read(n->id));
 		model_note_read(m, n->id);
 	}
+	if (n->thread_id == 0) {
+		/* A document uploaded outside a chat: its account's threads, and what came. */
+		if (m->account_id != n->account_id || m->unread_view || m->waiting_view) {
+			m->thr_pos.sel = m->thr_pos.top = 0;
+			model_threads_set(m, NULL, 0);
+		}
+		m->account_id = n->account_id;
+		m->unread_view = m->archived_view = m->waiting_view = false;
+		model_push(m, SCR_THREADS);
+		action_fetch_threads(m);
+		/* TRANSLATORS: who uploaded a document outside any chat. */
+		model_set_status(m, ui_now_ms(), _("%s uploaded a document (not in a chat)"),
+		    n->actor_name ? n->actor_name : "?");
+		return;
+	}
 	memset(&t, 0, sizeof t);
 	t.id = n->thread_id;
 	t.account_id = n->account_id;

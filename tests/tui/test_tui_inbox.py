@@ -79,4 +79,32 @@ def a_contacts_pending_items():
     t.stop()
 
 
+
+@h.test
+def a_document_item_opens_its_account():
+    """An upload outside any chat has no thread: Enter opens the account's threads and says what came."""
+    other = firm.account("Beleg Upload GmbH")
+    dora = firm.contact(other["id"], name="Dora Datei")
+    folder = firm.owner.must("POST", f"/api/v1/accounts/{other['id']}/folders",
+                             {"name": "Belege", "access": "client_edit"}, status=201)
+    r = dora.post(f"/api/v1/accounts/{other['id']}/documents", raw=b"%PDF-1.4 receipt",
+                  query={"name": "beleg.pdf", "folder_id": folder["id"]},
+                  headers={"Content-Type": "application/octet-stream"})
+    h.eq(r.status, 201, r.raw)
+    h.wait_for(lambda: any(n["type"] == "document" and not n["read"] for n in notes()), 10, "the document item")
+    u = tuilib.User(srv, firm.owner_email)
+    t = u.start(80, 24)
+    t.wait("Inbox+")
+    t.keys("I")
+    s = t.wait("Dora Datei")
+    lines = s.split("\n")
+    h.ok("Beleg Upload GmbH" in lines[1] or "Beleg Upload GmbH" in lines[2],
+         f"the newest item, on top, names the account:\n{s}")
+    t.keys("Enter")
+    t.wait("Dora Datei uploaded a document (not in a chat)")
+    t.wait("Beleg Upload GmbH")
+    h.wait_for(lambda: all(n["read"] for n in notes() if n["type"] == "document"), 10, "the item read")
+    t.stop()
+
+
 h.main()
