@@ -180,8 +180,6 @@ db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char
 	struct params p = { 0 };
 	int64_t id;
 
-	if (db_begin(db) != 0)
-		return -1;
 	if ((id = db_user_insert(db, firm_id, "contact", name, email, hash)) <= 0)
 		return id;
 	p_int(&p, id);
@@ -192,8 +190,7 @@ db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char
 	if (db_run(db,
 		"INSERT INTO contacts (user_id, firm_id, account_id, portal_access, notify)"
 		" VALUES ($1, $2, $3, $4, $5)",
-		&p) != 1 ||
-	    db_commit(db) != 0)
+		&p) != 1)
 		return -1;
 	return id;
 }
@@ -236,15 +233,12 @@ db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *em
 	struct params p = { 0 };
 	int64_t id;
 
-	if (db_begin(db) != 0)
-		return -1;
 	if ((id = db_user_insert(db, firm_id, "staff", name, email, hash)) <= 0)
 		return id;
 	p_int(&p, id);
 	p_int(&p, firm_id);
 	p_str(&p, role);
-	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, $3)", &p) != 1 ||
-	    db_commit(db) != 0)
+	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, $3)", &p) != 1)
 		return -1;
 	return id;
 }

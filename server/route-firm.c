@@ -14,6 +14,22 @@ route_firm_get(struct request *req, struct db *db)
 		reply_json(req, 200, o);
 }
 
+/* Sets the language and appends its audit row, in one transaction. False on failure. */
+static bool
+firm_language_set(struct request *req, struct db *db, const char *language)
+{
+	struct json_object *d = json_object_new_object();
+	struct audit_entry e;
+
+	json_object_object_add(d, "language", json_object_new_string(language));
+	route_audit_entry(&e, req, "firm_updated");
+	if (db_begin(db) != 0 || db_firms_language_set(db, req->user.firm_id, language) != 0) {
+		json_object_put(d);
+		return false;
+	}
+	return route_audit_record(db, &e, d) == 0 && db_commit(db) == 0;
+}
+
 void
 route_firm_update(struct request *req, struct db *db)
 {
@@ -28,7 +44,7 @@ route_firm_update(struct request *req, struct db *db)
 		reply_error(req, 422, "invalid_field", "language must be \"de\" or \"en\"");
 		goto out;
 	}
-	if ((language == NULL || db_firms_language_set(db, req->user.firm_id, language) == 0) &&
+	if ((language == NULL || firm_language_set(req, db, language)) &&
 	    (o = db_firms_get(db, req->user.firm_id)) != NULL)
 		reply_json(req, 200, o);
 out:

@@ -37,6 +37,28 @@ new_password_hash(struct request *req, const char *password)
 	return hash;
 }
 
+/*
+ * The audit row of a new team member (its role) or contact (its portal
+ * access), in the creating transaction. False on failure.
+ */
+static bool
+people_audit_added(struct request *req, struct db *db, const char *kind, int64_t id,
+    const char *key, const char *value)
+{
+	struct json_object *d = json_object_new_object();
+	struct audit_entry e;
+
+	route_audit_entry(&e, req, kind);
+	e.subject_user_id = id;
+	if (strcmp(key, "role") == 0)
+		json_object_object_add(d, key, json_object_new_string(value));
+	else
+		json_object_object_add(d, key, json_object_new_boolean(strcmp(value, "true") == 0));
+	if (strcmp(kind, "contact_added") == 0)
+		json_object_object_add(d, "account_id", json_object_new_int64(req->ids[0]));
+	return route_audit_record(db, &e, d) == 0;
+}
+
 void
 route_staff_list(struct request *req, struct db *db)
 {
@@ -71,10 +93,13 @@ route_staff_create(struct request *req, struct db *db)
 	}
 	if ((hash = new_password_hash(req, password)) == NULL)
 		goto out;
+	if (db_begin(db) != 0)
+		goto out;
 	id = db_staff_create(db, req->user.firm_id, name, email, hash, role);
 	if (id == 0)
 		reply_error(req, 409, "email_taken", "%s is already in use", email);
-	else if (id > 0 && (o = db_staff_get(db, req->user.firm_id, id)) != NULL)
+	else if (id > 0 && people_audit_added(req, db, "staff_added", id, "role", role) &&
+	    db_commit(db) == 0 && (o = db_staff_get(db, req->user.firm_id, id)) != NULL)
 		reply_json(req, 201, o);
 out:
 	free(hash);
@@ -160,10 +185,14 @@ route_contacts_create(struct request *req, struct db *db)
 		goto out;
 	if (password && (hash = new_password_hash(req, password)) == NULL)
 		goto out;
+	if (db_begin(db) != 0)
+		goto out;
 	id = db_contact_create(db, req->user.firm_id, req->ids[0], name, email, hash, portal, notify);
 	if (id == 0)
 		reply_error(req, 409, "email_taken", "%s is already in use", email);
-	else if (id > 0 && (o = db_contact_get(db, id)) != NULL)
+	else if (id > 0 &&
+	    people_audit_added(req, db, "contact_added", id, "portal_access", portal ? "true" : "false") &&
+	    db_commit(db) == 0 && (o = db_contact_get(db, id)) != NULL)
 		reply_json(req, 201, o);
 out:
 	free(hash);

@@ -25,6 +25,8 @@ const struct route routes[] = {
 	    "change my password; ends my other sessions" },
 	{ M_GET, "/api/v1/firm", WHO_STAFF, route_firm_get, "the firm's settings: its mail language" },
 	{ M_PATCH, "/api/v1/firm", WHO_OWNER, route_firm_update, "change the firm's mail language" },
+	{ M_GET, "/api/v1/audit", WHO_OWNER, route_audit_list,
+	    "the audit log: logins, role, access and session changes" },
 	{ M_GET, "/api/v1/staff", WHO_STAFF, route_staff_list, "team members" },
 	{ M_POST, "/api/v1/staff", WHO_ADMIN, route_staff_create, "add a team member" },
 	{ M_GET, "/api/v1/accounts", WHO_ANY, route_accounts_list, "client accounts" },

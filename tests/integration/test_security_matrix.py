@@ -166,6 +166,7 @@ ROUTES = {
                                                     "new_password": "a much longer new password 77"}, {422}),
     ("GET", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", None, {200}),
     ("PATCH", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", lambda s, c: {"language": "de"}, {200}),
+    ("GET", "/api/v1/audit"): ("none", lambda s: "/api/v1/audit", None, {200}),
     ("GET", "/api/v1/staff"): ("none", lambda s: "/api/v1/staff", None, {200}),
     ("POST", "/api/v1/staff"): ("none", lambda s: "/api/v1/staff",
                                 lambda s, c: {"name": "New Member", "email": new_email(), "password": h.PASSWORD,
