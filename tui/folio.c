@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "send", cmd_send, "send --account NAME (--template NAME | --subject S --body-file F|-) "
 			    "[--remind DAYS:COUNT] [--attach FILE]..." },
 	{ "tail", cmd_tail, "tail [--json] [--since ID]" },
+	{ "audit", cmd_audit, "audit [--type KIND] [--actor ID] [--since TIME] [--until TIME] [--json]" },
 	{ NULL, NULL, NULL },
 };
 
