@@ -90,7 +90,8 @@ db_sessions_login_candidates(struct db *db, const char *email, int64_t firm_id,
 	res = db_exec(db,
 	    "SELECT u.id, u.password_hash, u.firm_id, f.name FROM users u"
 	    "  JOIN firms f ON f.id = u.firm_id LEFT JOIN contacts c ON c.user_id = u.id"
-	    " WHERE lower(u.email) = lower($1) AND (u.kind = 'staff' OR c.portal_access)"
+	    "  LEFT JOIN staff st ON st.user_id = u.id"
+	    " WHERE lower(u.email) = lower($1) AND (st.active OR c.portal_access)"
 	    "   AND u.password_hash IS NOT NULL AND ($2::bigint IS NULL OR u.firm_id = $2)"
 	    " ORDER BY u.firm_id LIMIT $3",
 	    &p);
@@ -196,7 +197,7 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	res = db_exec(db,
 	    "WITH s AS (SELECT s.id, u.id AS uid, u.firm_id, u.kind, coalesce(st.role, '') AS role,"
 	    "       coalesce(c.account_id, 0) AS account_id, u.name, u.email,"
-	    "       coalesce(c.portal_access, true) AS portal, s.last_used_at"
+	    "       coalesce(c.portal_access, st.active, true) AS portal, s.last_used_at"
 	    "  FROM sessions s JOIN users u ON u.id = s.user_id"
 	    "  LEFT JOIN staff st ON st.user_id = u.id LEFT JOIN contacts c ON c.user_id = u.id"
 	    " WHERE s.token_hash = $1::bytea AND" SESSION_LIVE "),"
@@ -206,7 +207,10 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	    &p);
 	if (res == NULL)
 		return -1;
-	/* A contact whose portal access was taken away is logged out everywhere. */
+	/*
+	 * A contact whose portal access was taken away, or a team member switched
+	 * off, is logged out everywhere.
+	 */
 	found = db_rows(res) == 1 && db_text(res, 0, 8)[0] == 't';
 	if (found) {
 		u->session_id = db_int(res, 0, 0);
@@ -268,6 +272,19 @@ db_sessions_revoke_mine(struct db *db, int64_t user_id, int64_t session_id)
 	return (int)db_run(db,
 	    "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id = $2"
 	    " AND revoked_at IS NULL AND expires_at > now()",
+	    &p);
+}
+
+struct json_object *
+db_sessions_revoke_user(struct db *db, int64_t user_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, user_id);
+	return db_one_value(db,
+	    "WITH r AS (UPDATE sessions SET revoked_at = now() WHERE user_id = $1"
+	    "   AND revoked_at IS NULL AND expires_at > now() RETURNING id)"
+	    " SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM r",
 	    &p);
 }
 

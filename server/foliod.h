@@ -450,6 +450,8 @@ struct json_object *db_sessions_list(struct db *db, int64_t user_id, int64_t cur
     long idle_contact);
 /* Revokes one of the user's sessions: 1, 0 when it has none by that id, -1 on failure. */
 int db_sessions_revoke_mine(struct db *db, int64_t user_id, int64_t session_id);
+/* Revokes every live session of the user: the JSON array of their ids, NULL on failure. Caller puts. */
+struct json_object *db_sessions_revoke_user(struct db *db, int64_t user_id);
 /* The user's password hash, NULL when none. Caller frees. */
 char *db_sessions_password_hash(struct db *db, int64_t user_id);
 /*
@@ -569,6 +571,25 @@ struct json_object *db_staff_list(struct db *db, int64_t firm_id);
 int64_t db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *email,
     const char *hash, const char *role);
 struct json_object *db_staff_get(struct db *db, int64_t firm_id, int64_t id);
+/*
+ * Locks the firm's team member id and its firm's active owners: its role,
+ * whether it is active, and how many active owners the firm has. 1, 0 when
+ * it is not the firm's, -1 on failure.
+ */
+int db_staff_lock(struct db *db, int64_t firm_id, int64_t id, enum staff_role *role, bool *active,
+    int64_t *owners);
+/* Sets what is given: name and role (NULL: unchanged), active (-1: unchanged). -1 on failure. */
+int db_staff_update(struct db *db, int64_t firm_id, int64_t id, const char *name, const char *role,
+    int active);
+/* What PATCH /api/v1/contacts/{id} changes: NULL and -1 leave a field as it is. */
+struct contact_change {
+	const char *name, *email;
+	int notify, portal_access;
+};
+/* Locks the firm's contact id: its portal access. 1, 0 when not the firm's, -1 on failure. */
+int db_contact_lock(struct db *db, int64_t firm_id, int64_t id, bool *portal_access);
+/* Applies c. -1 on failure (db->unique_violation: the address is taken in the firm). */
+int db_contact_update(struct db *db, int64_t firm_id, int64_t id, const struct contact_change *c);
 
 /* db-templates.c */
 struct template_fields {
@@ -1035,6 +1056,8 @@ void route_sessions_revoke(struct request *req, struct db *db);
 void route_me_password(struct request *req, struct db *db);
 void route_staff_list(struct request *req, struct db *db);
 void route_staff_create(struct request *req, struct db *db);
+void route_staff_update(struct request *req, struct db *db);
+void route_contacts_update(struct request *req, struct db *db);
 void route_accounts_list(struct request *req, struct db *db);
 void route_accounts_create(struct request *req, struct db *db);
 void route_accounts_get(struct request *req, struct db *db);

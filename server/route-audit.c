@@ -14,7 +14,8 @@
 /* Every kind the log may hold; sql/010_audit.sql's CHECK lists the same. */
 static const char *const route_audit_kinds[] = {
 	"login", "login_failed", "logout", "session_revoked", "password_changed", "staff_added",
-	"staff_role_changed", "staff_deactivated", "contact_added", "contact_access_changed",
+	"staff_role_changed", "staff_deactivated", "staff_reactivated", "contact_added",
+	"contact_access_changed",
 	"firm_updated",
 	"document_downloaded", /* reserved for the documents routes */
 	NULL,

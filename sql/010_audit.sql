@@ -1,7 +1,9 @@
 -- 010_audit.sql -- the audit log (issue 13, part 10): logins, failed logins,
 -- role and permission changes, session revocations and document downloads,
 -- one row each, written in the transaction of the change it records. The
--- firm's owners read it (GET /api/v1/audit); nobody changes it.
+-- firm's owners read it (GET /api/v1/audit); nobody changes it. And the one
+-- permission the schema lacked for PATCH /api/v1/staff/{id}: an inactive
+-- team member cannot log in.
 --
 -- No foreign keys on the user and session ids: a row outlives the user it
 -- names (ON DELETE SET NULL would be an UPDATE, which the log refuses), and a
@@ -17,7 +19,7 @@ CREATE TABLE audit_log (
     -- document_downloaded is reserved for the documents routes (not built yet).
     kind text NOT NULL CHECK (kind IN ('login', 'login_failed', 'logout', 'session_revoked',
         'password_changed', 'staff_added', 'staff_role_changed', 'staff_deactivated',
-        'contact_added', 'contact_access_changed', 'firm_updated', 'document_downloaded')),
+        'staff_reactivated', 'contact_added', 'contact_access_changed', 'firm_updated', 'document_downloaded')),
     -- Whom or what it was done to.
     subject_user_id bigint,
     subject_session_id bigint,
@@ -44,3 +46,7 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION folio_audit_refuse();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION folio_audit_refuse();
+
+-- A team member switched off (PATCH /api/v1/staff/{id} {active: false}) keeps
+-- its messages and assignments but can neither log in nor use a session.
+ALTER TABLE staff ADD COLUMN active boolean NOT NULL DEFAULT true;

@@ -150,6 +150,72 @@ def logout_revocations_and_password_changes_are_recorded():
     c["member"] = h.Client(srv, first.token, c["member"].user)
 
 
+def new_staff(owner, role):
+    email = f"s-{uuid.uuid4().hex[:8]}@firm.test"
+    sid = owner.must("POST", "/api/v1/staff", {"name": f"Sven {role}", "email": email, "password": h.PASSWORD,
+                                               "role": role}, status=201)["id"]
+    return email, sid
+
+
+@h.test
+def role_and_access_changes_of_staff_are_recorded():
+    srv, f, owner, c, other, _ = ctx()
+    email, sid = new_staff(owner, "member")
+    session = h.Client(srv, login(srv, email).json["token"])
+    r = c["admin"].patch(f"/api/v1/staff/{sid}", {"role": "admin"}, headers=xff())
+    h.eq((r.status, r.json["role"], r.json["active"]), (200, "admin", True), repr(r))
+    # Nobody gives a role above their own or changes someone above it; another firm's member is 404.
+    err(c["admin"].patch(f"/api/v1/staff/{sid}", {"role": "owner"}), 403, "forbidden")
+    err(c["admin"].patch(f"/api/v1/staff/{owner.id}", {"name": "Renamed"}), 403, "forbidden")
+    err(c["member"].patch(f"/api/v1/staff/{sid}", {"role": "member"}), 403, "forbidden")
+    err(other.owner.patch(f"/api/v1/staff/{sid}", {"role": "member"}), 404, "not_found")
+    err(owner.patch(f"/api/v1/staff/{sid}", {"role": "boss"}), 422, "invalid_field", field="role")
+    # Switched off: its sessions end, it cannot log in; switched on again it can.
+    r = owner.patch(f"/api/v1/staff/{sid}", {"active": False}, headers=xff())
+    h.eq((r.status, r.json["active"]), (200, False), repr(r))
+    err(session.get("/api/v1/me"), 401, "unauthorized")
+    err(login(srv, email), 401, "invalid_credentials")
+    h.eq(owner.patch(f"/api/v1/staff/{sid}", {"active": True}).status, 200)
+    h.eq(login(srv, email).status, 201, "in again")
+    # The firm keeps an active owner.
+    err(owner.patch(f"/api/v1/staff/{owner.id}", {"role": "admin"}), 409, "last_owner")
+    err(owner.patch(f"/api/v1/staff/{owner.id}", {"active": False}), 409, "last_owner")
+    items = rows(owner)
+    r = one(items, "staff_role_changed", subject_user_id=sid)
+    h.eq((r["actor_id"], r["address"], r["details"]), (c["admin"].id, ADDR, {"from": "member", "to": "admin"}))
+    r = one(items, "staff_deactivated", subject_user_id=sid)
+    h.eq((r["actor_id"], r["details"]), (owner.id, {"sessions_revoked": 1}))
+    one(items, "session_revoked", subject_user_id=sid, details={"reason": "deactivated"})
+    one(items, "staff_reactivated", subject_user_id=sid, actor_id=owner.id)
+    h.eq(len([x for x in items if x["kind"] == "staff_role_changed" and x["subject_user_id"] == sid]), 1,
+         "refused changes leave no row")
+
+
+@h.test
+def contacts_access_changes_are_recorded():
+    srv, f, owner, c, other, acc = ctx()
+    cid = c["contact"].id
+    r = c["admin"].patch(f"/api/v1/contacts/{cid}", {"portal_access": False, "notify": True}, headers=xff())
+    h.eq((r.status, r.json["portal_access"]), (200, False), repr(r))
+    err(c["contact"].get("/api/v1/me"), 401, "unauthorized")
+    err(login(srv, c["contact"].user["email"]), 401, "invalid_credentials")
+    err(c["member"].patch(f"/api/v1/contacts/{cid}", {"portal_access": True}), 403, "forbidden")
+    err(other.owner.patch(f"/api/v1/contacts/{cid}", {"portal_access": True}), 404, "not_found")
+    err(owner.patch(f"/api/v1/contacts/{cid}", {"email": owner.user["email"]}), 409, "email_taken")
+    err(owner.patch(f"/api/v1/contacts/{cid}", {"email": "no address"}), 422, "invalid_field", field="email")
+    h.eq(owner.patch(f"/api/v1/contacts/{cid}", {"notify": False}).status, 200, "no access change")
+    r = owner.patch(f"/api/v1/contacts/{cid}", {"portal_access": True}, headers=xff())
+    h.eq((r.status, r.json["portal_access"]), (200, True), repr(r))
+    h.eq(c["contact"].get("/api/v1/me").status, 401, "the old session stays ended")
+    r = login(srv, c["contact"].user["email"])
+    h.eq(r.status, 201, "in again")
+    c["contact"] = h.Client(srv, r.json["token"], r.json["user"])
+    got = [x for x in rows(owner, type="contact_access_changed") if x["subject_user_id"] == cid]
+    h.eq([(x["actor_id"], x["details"]) for x in got],
+         [(owner.id, {"portal_access": True}), (c["admin"].id, {"portal_access": False, "sessions_revoked": 1})])
+    one(rows(owner), "session_revoked", subject_user_id=cid, details={"reason": "access_removed"})
+
+
 @h.test
 def only_owners_read_the_log():
     srv, f, owner, c, other, _ = ctx()
