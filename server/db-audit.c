@@ -1,5 +1,5 @@
 /*
- * db-audit.c -- SQL for the audit log (sql/010_audit.sql): appending one row
+ * db-audit.c -- SQL for the audit log (sql/012_audit.sql): appending one row
  * in the caller's transaction, and reading a firm's rows newest first, one
  * keyset page at a time. The log's kinds and who may read it are decided in
  * route-audit.c; the database itself refuses any change to a written row.

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Every kind the log may hold; sql/010_audit.sql's CHECK lists the same. */
+/* Every kind the log may hold; sql/012_audit.sql's CHECK lists the same. */
 static const char *const route_audit_kinds[] = {
 	"login", "login_failed", "logout", "session_revoked", "password_changed", "staff_added",
 	"staff_role_changed", "staff_deactivated", "staff_reactivated", "contact_added",

@@ -1,4 +1,4 @@
--- 010_audit.sql -- the audit log (issue 13, part 10): logins, failed logins,
+-- 012_audit.sql -- the audit log (issue 13, part 10): logins, failed logins,
 -- role and permission changes, session revocations and document downloads,
 -- one row each, written in the transaction of the change it records. The
 -- firm's owners read it (GET /api/v1/audit); nobody changes it. And the one
