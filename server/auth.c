@@ -218,7 +218,7 @@ auth_resolve(struct request *req, struct db *db)
 	return auth_view_as(req, db);
 }
 
-int
+int64_t
 auth_session_create(struct db *db, int64_t user_id, const char *address, const char *user_agent,
     char out[64])
 {

@@ -180,8 +180,6 @@ db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char
 	struct params p = { 0 };
 	int64_t id;
 
-	if (db_begin(db) != 0)
-		return -1;
 	if ((id = db_user_insert(db, firm_id, "contact", name, email, hash)) <= 0)
 		return id;
 	p_int(&p, id);
@@ -192,8 +190,7 @@ db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char
 	if (db_run(db,
 		"INSERT INTO contacts (user_id, firm_id, account_id, portal_access, notify)"
 		" VALUES ($1, $2, $3, $4, $5)",
-		&p) != 1 ||
-	    db_commit(db) != 0)
+		&p) != 1)
 		return -1;
 	return id;
 }
@@ -212,7 +209,7 @@ db_contact_get(struct db *db, int64_t id)
 }
 
 static const char staff_cols[] =
-    "SELECT u.id, u.name, u.email, s.role, folio_ts(u.created_at) AS created_at"
+    "SELECT u.id, u.name, u.email, s.role, s.active, folio_ts(u.created_at) AS created_at"
     " FROM staff s JOIN users u ON u.id = s.user_id";
 
 struct json_object *
@@ -236,15 +233,12 @@ db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *em
 	struct params p = { 0 };
 	int64_t id;
 
-	if (db_begin(db) != 0)
-		return -1;
 	if ((id = db_user_insert(db, firm_id, "staff", name, email, hash)) <= 0)
 		return id;
 	p_int(&p, id);
 	p_int(&p, firm_id);
 	p_str(&p, role);
-	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, $3)", &p) != 1 ||
-	    db_commit(db) != 0)
+	if (db_run(db, "INSERT INTO staff (user_id, firm_id, role) VALUES ($1, $2, $3)", &p) != 1)
 		return -1;
 	return id;
 }
@@ -276,4 +270,104 @@ db_account_visible(struct db *db, const struct principal *u, int64_t account_id)
 	    "SELECT count(*) FROM accounts WHERE id = $1 AND firm_id = $2"
 	    " AND ($3::bigint IS NULL OR id = $3)",
 	    &p, -1);
+}
+
+int
+db_staff_lock(struct db *db, int64_t firm_id, int64_t id, enum staff_role *role, bool *active,
+    int64_t *owners)
+{
+	struct params p = { 0 };
+	struct pg_result *res;
+	int found;
+
+	/*
+	 * The firm's active owners are locked with the member: two owners who
+	 * demote each other at once are serialised, and the second sees that it
+	 * would leave the firm without one.
+	 */
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	res = db_exec(db,
+	    "WITH o AS (SELECT user_id FROM staff WHERE firm_id = $1 AND role = 'owner' AND active"
+	    "   ORDER BY user_id FOR UPDATE)"
+	    " SELECT s.role, s.active, (SELECT count(*) FROM o) FROM staff s"
+	    "  WHERE s.firm_id = $1 AND s.user_id = $2 FOR UPDATE",
+	    &p);
+	if (res == NULL)
+		return -1;
+	if ((found = db_rows(res) == 1)) {
+		*role = proto_role_parse(db_text(res, 0, 0));
+		*active = db_text(res, 0, 1)[0] == 't';
+		*owners = db_int(res, 0, 2);
+	}
+	db_clear(res);
+	return found;
+}
+
+int
+db_staff_update(struct db *db, int64_t firm_id, int64_t id, const char *name, const char *role,
+    int active)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	p_str(&p, name);
+	p_str(&p, role);
+	if (active < 0)
+		p_null(&p);
+	else
+		p_bool(&p, active != 0);
+	return db_run(db,
+		   "WITH u AS (UPDATE users SET name = coalesce($3::text, name) WHERE id = $2 AND firm_id = $1"
+		   "   AND $3::text IS NOT NULL)"
+		   " UPDATE staff SET role = coalesce($4::text, role), active = coalesce($5::boolean, active)"
+		   "  WHERE firm_id = $1 AND user_id = $2",
+		   &p) == 1 ? 0 : -1;
+}
+
+int
+db_contact_lock(struct db *db, int64_t firm_id, int64_t id, bool *portal_access)
+{
+	struct params p = { 0 };
+	struct pg_result *res;
+	int found;
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	res = db_exec(db, "SELECT portal_access FROM contacts WHERE firm_id = $1 AND user_id = $2 FOR UPDATE",
+	    &p);
+	if (res == NULL)
+		return -1;
+	if ((found = db_rows(res) == 1))
+		*portal_access = db_text(res, 0, 0)[0] == 't';
+	db_clear(res);
+	return found;
+}
+
+int
+db_contact_update(struct db *db, int64_t firm_id, int64_t id, const struct contact_change *c)
+{
+	struct params p = { 0 };
+
+	p_int(&p, firm_id);
+	p_int(&p, id);
+	p_str(&p, c->name);
+	p_str(&p, c->email);
+	if (c->notify < 0)
+		p_null(&p);
+	else
+		p_bool(&p, c->notify != 0);
+	if (c->portal_access < 0)
+		p_null(&p);
+	else
+		p_bool(&p, c->portal_access != 0);
+	/* The users row first: a taken address fails the statement (db->unique_violation). */
+	return db_run(db,
+		   "WITH u AS (UPDATE users SET name = coalesce($3::text, name), email = coalesce($4::text, email)"
+		   "   WHERE id = $2 AND firm_id = $1 AND ($3::text IS NOT NULL OR $4::text IS NOT NULL))"
+		   " UPDATE contacts SET notify = coalesce($5::boolean, notify),"
+		   "   portal_access = coalesce($6::boolean, portal_access)"
+		   "  WHERE firm_id = $1 AND user_id = $2",
+		   &p) == 1 ? 0 : -1;
 }

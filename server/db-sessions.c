@@ -90,7 +90,8 @@ db_sessions_login_candidates(struct db *db, const char *email, int64_t firm_id,
 	res = db_exec(db,
 	    "SELECT u.id, u.password_hash, u.firm_id, f.name FROM users u"
 	    "  JOIN firms f ON f.id = u.firm_id LEFT JOIN contacts c ON c.user_id = u.id"
-	    " WHERE lower(u.email) = lower($1) AND (u.kind = 'staff' OR c.portal_access)"
+	    "  LEFT JOIN staff st ON st.user_id = u.id"
+	    " WHERE lower(u.email) = lower($1) AND (st.active OR c.portal_access)"
 	    "   AND u.password_hash IS NOT NULL AND ($2::bigint IS NULL OR u.firm_id = $2)"
 	    " ORDER BY u.firm_id LIMIT $3",
 	    &p);
@@ -119,15 +120,31 @@ db_sessions_candidates_free(struct login_candidate *c, int n)
 }
 
 int
-db_sessions_login_failed(struct db *db, const char *email, const char *address)
+db_sessions_login_failed(struct db *db, const struct login_failure *f)
 {
 	struct params p = { 0 };
 
-	p_str(&p, email);
-	p_str(&p, address);
-	return db_run(db, "INSERT INTO login_failures (email, address) VALUES ($1, $2)", &p) == 1
-	    ? 0
-	    : -1;
+	/*
+	 * One statement whether the address is known or not: the throttle's row,
+	 * and an audit row in each firm with a user of that address (in firm_id,
+	 * if given). An unknown address has no firm and so no audit row, but the
+	 * same round trip: the answer's timing does not tell the two apart.
+	 */
+	p_str(&p, f->email);
+	p_str(&p, f->address);
+	p_id(&p, f->firm_id);
+	p_str(&p, f->user_agent);
+	p_str(&p, f->via);
+	p_id(&p, f->actor_id);
+	return db_run(db,
+		   "WITH t AS (INSERT INTO login_failures (email, address) VALUES ($1, $2))"
+		   " INSERT INTO audit_log (firm_id, actor_id, actor_kind, kind, subject_user_id, address,"
+		   "   user_agent, details)"
+		   " SELECT u.firm_id, $6::bigint, CASE WHEN $6::bigint IS NULL THEN 'anonymous' ELSE u.kind END,"
+		   "   'login_failed', u.id, $2, $4, jsonb_build_object('via', $5::text)"
+		   "   FROM users u WHERE lower(u.email) = lower($1) AND ($3::bigint IS NULL OR u.firm_id = $3)"
+		   "   ORDER BY u.id",
+		   &p) >= 0 ? 0 : -1;
 }
 
 int
@@ -180,7 +197,7 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	res = db_exec(db,
 	    "WITH s AS (SELECT s.id, u.id AS uid, u.firm_id, u.kind, coalesce(st.role, '') AS role,"
 	    "       coalesce(c.account_id, 0) AS account_id, u.name, u.email,"
-	    "       coalesce(c.portal_access, true) AS portal, s.last_used_at,"
+	    "       coalesce(c.portal_access, st.active, true) AS portal, s.last_used_at,"
 	    /* The firm requires TOTP of the user, who has none enabled: enrolling only. */
 	    "      " DB_TOTP_COVERED " AND NOT EXISTS (SELECT 1 FROM user_totp t"
 	    "         WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS enrol"
@@ -193,7 +210,10 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	    &p);
 	if (res == NULL)
 		return -1;
-	/* A contact whose portal access was taken away is logged out everywhere. */
+	/*
+	 * A contact whose portal access was taken away, or a team member switched
+	 * off, is logged out everywhere.
+	 */
 	found = db_rows(res) == 1 && db_text(res, 0, 8)[0] == 't';
 	if (found) {
 		u->session_id = db_int(res, 0, 0);
@@ -210,7 +230,7 @@ db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long i
 	return found;
 }
 
-int
+int64_t
 db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days,
     const char *address, const char *user_agent)
 {
@@ -221,10 +241,10 @@ db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t 
 	p_int(&p, days);
 	p_str(&p, address);
 	p_str(&p, user_agent);
-	return db_run(db,
-		   "INSERT INTO sessions (user_id, token_hash, expires_at, address, user_agent)"
-		   " VALUES ($1, $2::bytea, now() + make_interval(days => $3::int), $4, $5)",
-		   &p) == 1 ? 0 : -1;
+	return db_one_int(db,
+	    "INSERT INTO sessions (user_id, token_hash, expires_at, address, user_agent)"
+	    " VALUES ($1, $2::bytea, now() + make_interval(days => $3::int), $4, $5) RETURNING id",
+	    &p, -1);
 }
 
 struct json_object *
@@ -259,6 +279,19 @@ db_sessions_revoke_mine(struct db *db, int64_t user_id, int64_t session_id)
 	    &p);
 }
 
+struct json_object *
+db_sessions_revoke_user(struct db *db, int64_t user_id)
+{
+	struct params p = { 0 };
+
+	p_int(&p, user_id);
+	return db_one_value(db,
+	    "WITH r AS (UPDATE sessions SET revoked_at = now() WHERE user_id = $1"
+	    "   AND revoked_at IS NULL AND expires_at > now() RETURNING id)"
+	    " SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM r",
+	    &p);
+}
+
 char *
 db_sessions_password_hash(struct db *db, int64_t user_id)
 {
@@ -274,7 +307,7 @@ db_sessions_password_hash(struct db *db, int64_t user_id)
 	return hash;
 }
 
-long
+struct json_object *
 db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_session, const char *hash)
 {
 	struct params p = { 0 };
@@ -283,12 +316,12 @@ db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_session, c
 	p_int(&p, user_id);
 	p_int(&p, keep_session);
 	p_str(&p, hash);
-	return db_one_int(db,
+	return db_one_value(db,
 	    "WITH pw AS (UPDATE users SET password_hash = $3 WHERE id = $1 RETURNING id),"
 	    " r AS (UPDATE sessions SET revoked_at = now() WHERE user_id = (SELECT id FROM pw)"
 	    "   AND id <> $2 AND revoked_at IS NULL RETURNING id)"
-	    " SELECT count(*) FROM r",
-	    &p, -1);
+	    " SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM r",
+	    &p);
 }
 
 int

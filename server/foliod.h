@@ -568,8 +568,11 @@ void auth_token_hash(const char *token, unsigned char hash[32]);
 /* Resolves the bearer token to req->user. Returns 0, or replies 401 and returns -1. */
 int auth_resolve(struct request *req, struct db *db);
 void auth_random_hex(char *out, size_t nbytes);
-/* Stores a new session for user (from address, user_agent or NULL); its token to out. -1 on failure. */
-int auth_session_create(struct db *db, int64_t user_id, const char *address, const char *user_agent,
+/*
+ * Stores a new session for user (from address, user_agent or NULL); its token
+ * to out. Returns the session's id, or -1 on failure.
+ */
+int64_t auth_session_create(struct db *db, int64_t user_id, const char *address, const char *user_agent,
     char out[64]);
 
 /* db-sessions.c -- logging in and out, the current user, the test clock. */
@@ -601,8 +604,15 @@ struct login_candidate {
 int db_sessions_login_candidates(struct db *db, const char *email, int64_t firm_id,
     struct login_candidate *out, int max);
 void db_sessions_candidates_free(struct login_candidate *c, int n);
-/* Records a failed login for the throttle. Returns -1 on failure. */
-int db_sessions_login_failed(struct db *db, const char *email, const char *address);
+/* A failed login (or a wrong current password): whose, from where, through which route. */
+struct login_failure {
+	const char *email, *address, *user_agent;
+	int64_t firm_id;  /* > 0: only this firm's user of the address */
+	const char *via;  /* "login" or "password_change" */
+	int64_t actor_id; /* > 0: the logged-in user who gave it (password_change) */
+};
+/* Records a failed login for the throttle and the audit log. Returns -1 on failure. */
+int db_sessions_login_failed(struct db *db, const struct login_failure *f);
 /* Revokes a session. Returns -1 when it was not revoked. */
 int db_sessions_revoke(struct db *db, int64_t session_id);
 /* Moves the test clock on: {offset_seconds, now}, or NULL on failure. Caller puts. */
@@ -613,18 +623,23 @@ struct json_object *db_sessions_clock_advance(struct db *db, int64_t seconds);
  */
 int db_sessions_resolve(struct db *db, const char *hash_hex, long idle_staff, long idle_contact,
     struct principal *u);
-/* Stores a session of user_id for days. Returns -1 on failure. */
-int db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days,
+/* Stores a session of user_id for days. Returns its id, or -1 on failure. */
+int64_t db_sessions_store(struct db *db, int64_t user_id, const char *hash_hex, int64_t days,
     const char *address, const char *user_agent);
 /* The user's valid sessions, newest use first, current marked. NULL on failure. Caller puts. */
 struct json_object *db_sessions_list(struct db *db, int64_t user_id, int64_t current, long idle_staff,
     long idle_contact);
 /* Revokes one of the user's sessions: 1, 0 when it has none by that id, -1 on failure. */
 int db_sessions_revoke_mine(struct db *db, int64_t user_id, int64_t session_id);
+/* Revokes every live session of the user: the JSON array of their ids, NULL on failure. Caller puts. */
+struct json_object *db_sessions_revoke_user(struct db *db, int64_t user_id);
 /* The user's password hash, NULL when none. Caller frees. */
 char *db_sessions_password_hash(struct db *db, int64_t user_id);
-/* Sets a new password hash and revokes every session but keep_session: how many, or -1. */
-long db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_session, const char *hash);
+/*
+ * Sets a new password hash and revokes every session but keep_session: the
+ * JSON array of the revoked sessions' ids, or NULL on failure. Caller puts.
+ */
+struct json_object *db_sessions_set_password(struct db *db, int64_t user_id, int64_t keep_session, const char *hash);
 /* 1 when the account is the firm's, 0 when not, -1 on failure. */
 int db_sessions_account_in_firm(struct db *db, int64_t firm_id, int64_t account_id);
 
@@ -750,6 +765,40 @@ int db_firms_require_totp_set(struct db *db, int64_t firm_id, const char *policy
 void route_firm_get(struct request *req, struct db *db);
 void route_firm_update(struct request *req, struct db *db);
 
+/* db-audit.c -- the audit log's rows (sql/010_audit.sql). */
+/* One row to append; pointers are borrowed. 0 ids: none (no actor: "anonymous"). */
+struct audit_entry {
+	int64_t firm_id;
+	int64_t actor_id;
+	const char *actor_kind;   /* "staff" or "contact" */
+	const char *kind;         /* one of route_audit_kind_known() */
+	int64_t subject_user_id;
+	int64_t subject_session_id;
+	const char *address, *user_agent; /* NULL: unknown */
+	const char *details;      /* a JSON object's text, NULL: {} */
+};
+/* What GET /api/v1/audit asks for; NULL or 0: any. Times are validated RFC 3339 text. */
+struct audit_filter {
+	const char *kind;
+	int64_t actor_id;
+	const char *since, *until; /* at >= since, at < until */
+};
+/* Appends e in the caller's transaction. Returns -1 on failure. */
+int db_audit_add(struct db *db, const struct audit_entry *e);
+/* Appends a session_revoked row per id of the JSON array ids (e's kind is ignored). -1 on failure. */
+int db_audit_sessions_revoked(struct db *db, const struct audit_entry *e, struct json_object *ids);
+/* A page of the firm's rows, newest first. NULL on failure. Caller puts. */
+struct json_object *db_audit_list(struct db *db, int64_t firm_id, const struct audit_filter *f,
+    const struct page_keys *pk);
+
+/* route-audit.c -- GET /api/v1/audit, and appending rows for the other handlers. */
+bool route_audit_kind_known(const char *kind);
+/* An entry of kind by the request's user, from its address and user agent. */
+void route_audit_entry(struct audit_entry *e, const struct request *req, const char *kind);
+/* Appends e with details (a JSON object or NULL; taken) in the caller's transaction. -1 on failure. */
+int route_audit_record(struct db *db, struct audit_entry *e, struct json_object *details);
+void route_audit_list(struct request *req, struct db *db);
+
 /* markdown.c -- message bodies: safe HTML, embeds, mentions. */
 /* Safe HTML rendering of CommonMark. Caller frees. */
 char *markdown_html(const char *body);
@@ -765,15 +814,34 @@ struct json_object *db_account_get(struct db *db, const struct principal *u, int
 /* 1 when u may see the account, 0 when not, -1 on failure. */
 int db_account_visible(struct db *db, const struct principal *u, int64_t account_id);
 struct json_object *db_account_create(struct db *db, int64_t firm_id, const char *name);
-/* The new user id; 0 when the email is taken; -1 on failure. */
+/* The new user id (in the caller's transaction); 0 when the email is taken; -1 on failure. */
 int64_t db_contact_create(struct db *db, int64_t firm_id, int64_t account_id, const char *name,
     const char *email, const char *hash, bool portal_access, bool notify);
 struct json_object *db_contact_get(struct db *db, int64_t id);
 struct json_object *db_staff_list(struct db *db, int64_t firm_id);
-/* The new user id; 0 when the email is taken; -1 on failure. */
+/* The new user id (in the caller's transaction); 0 when the email is taken; -1 on failure. */
 int64_t db_staff_create(struct db *db, int64_t firm_id, const char *name, const char *email,
     const char *hash, const char *role);
 struct json_object *db_staff_get(struct db *db, int64_t firm_id, int64_t id);
+/*
+ * Locks the firm's team member id and its firm's active owners: its role,
+ * whether it is active, and how many active owners the firm has. 1, 0 when
+ * it is not the firm's, -1 on failure.
+ */
+int db_staff_lock(struct db *db, int64_t firm_id, int64_t id, enum staff_role *role, bool *active,
+    int64_t *owners);
+/* Sets what is given: name and role (NULL: unchanged), active (-1: unchanged). -1 on failure. */
+int db_staff_update(struct db *db, int64_t firm_id, int64_t id, const char *name, const char *role,
+    int active);
+/* What PATCH /api/v1/contacts/{id} changes: NULL and -1 leave a field as it is. */
+struct contact_change {
+	const char *name, *email;
+	int notify, portal_access;
+};
+/* Locks the firm's contact id: its portal access. 1, 0 when not the firm's, -1 on failure. */
+int db_contact_lock(struct db *db, int64_t firm_id, int64_t id, bool *portal_access);
+/* Applies c. -1 on failure (db->unique_violation: the address is taken in the firm). */
+int db_contact_update(struct db *db, int64_t firm_id, int64_t id, const struct contact_change *c);
 
 /* db-templates.c */
 struct template_fields {
@@ -1250,6 +1318,8 @@ void route_me_password(struct request *req, struct db *db);
 bool route_sessions_throttled(struct request *req, struct db *db, const char *email);
 void route_staff_list(struct request *req, struct db *db);
 void route_staff_create(struct request *req, struct db *db);
+void route_staff_update(struct request *req, struct db *db);
+void route_contacts_update(struct request *req, struct db *db);
 void route_accounts_list(struct request *req, struct db *db);
 void route_accounts_create(struct request *req, struct db *db);
 void route_accounts_get(struct request *req, struct db *db);

@@ -46,6 +46,8 @@ pool_main(void *arg)
 		db.broken = db_connect(&db) != 0;
 		db_job_start(&db);
 		job->run(job, &db);
+		/* A job that failed inside its transaction leaves it to us: the next job starts clean. */
+		db_rollback(&db);
 		events_committed(); /* the job wrote events: sequence them now */
 		if (db.broken)
 			db_close(&db);

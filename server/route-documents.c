@@ -571,6 +571,24 @@ documents_download_start(struct request *req, struct db *db, const char *name, c
 	return -1;
 }
 
+/* The audit row of a download (the whole document, or the range served). */
+static int
+documents_audit_download(struct request *req, struct db *db, const char *name, int64_t from,
+    int64_t to, bool ranged)
+{
+	struct json_object *d = json_object_new_object();
+	struct audit_entry e;
+
+	route_audit_entry(&e, req, "document_downloaded");
+	json_object_object_add(d, "document_id", json_object_new_int64(req->ids[0]));
+	json_object_object_add(d, "name", json_object_new_string(name ? name : ""));
+	if (ranged) {
+		json_object_object_add(d, "from", json_object_new_int64(from));
+		json_object_object_add(d, "to", json_object_new_int64(to));
+	}
+	return route_audit_record(db, &e, d);
+}
+
 void
 route_documents_content(struct request *req, struct db *db)
 {
@@ -608,7 +626,11 @@ route_documents_content(struct request *req, struct db *db)
 			    size);
 			reply_header(req, "content-range:", range);
 		}
-		if (documents_download_start(req, db, name, type, from, to) == 0)
+		/* Nothing is served that the audit log does not hold. */
+		if (documents_audit_download(req, db, name, from, to, r == 1) != 0) {
+			if (!db->broken)
+				reply_error(req, 500, "internal_error", "the download cannot be recorded");
+		} else if (documents_download_start(req, db, name, type, from, to) == 0)
 			req->status = r == 1 ? 206 : 200;
 	}
 	json_object_put(doc);

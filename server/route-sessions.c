@@ -127,7 +127,9 @@ session_verify(struct request *req, struct db *db, const char *email, const char
 	if (nok > 1)
 		return -1;
 	if (nok == 0) {
-		if (db_sessions_login_failed(db, email, req->client) == 0)
+		struct login_failure f = { email, req->client, req->user_agent, firm_id, "login", 0 };
+
+		if (db_sessions_login_failed(db, &f) == 0)
 			reply_error(req, 401, "invalid_credentials", "wrong email or password");
 		return 0;
 	}
@@ -158,12 +160,40 @@ session_second_factor(struct request *req, struct db *db, const char *email, int
 		reply_error(req, 401, "totp_required", "this account needs a code from its authenticator");
 		ok = 0;
 	} else if ((ok = route_totp_accept(db, id, &s, code, true)) == 0) {
-		if (db_sessions_login_failed(db, email, req->client) == 0)
+		/* The password was right: the failure is this user's, in this user's firm. */
+		struct login_failure f = { email, req->client, req->user_agent, 0, "totp", 0 };
+		struct json_object *user = db_sessions_user(db, id);
+
+		if (user != NULL && json_get_int(user, "firm_id", &f.firm_id) == JSON_GET_OK &&
+		    db_sessions_login_failed(db, &f) == 0)
 			reply_error(req, 401, "totp_invalid", "the code is wrong or was used already");
+		json_object_put(user);
 	}
 out:
 	db_totp_state_clear(&s);
 	return ok;
+}
+
+/*
+ * The audit row of a login, in its transaction: the user as actor and
+ * subject, the new session, and whether the firm was chosen (firm_id given).
+ */
+static int
+session_audit_login(struct request *req, struct db *db, struct json_object *user, int64_t sid,
+    bool chosen)
+{
+	struct audit_entry e;
+	struct json_object *d = json_object_new_object();
+	const char *kind = "staff";
+
+	route_audit_entry(&e, req, "login");
+	json_get_int(user, "firm_id", &e.firm_id);
+	json_get_string(user, "kind", &kind);
+	e.actor_kind = kind;
+	e.subject_user_id = e.actor_id;
+	e.subject_session_id = sid;
+	json_object_object_add(d, "firm_chosen", json_object_new_boolean(chosen));
+	return route_audit_record(db, &e, d);
 }
 
 void
@@ -172,7 +202,7 @@ route_sessions_create(struct request *req, struct db *db)
 	struct json_object *body, *user, *o;
 	const char *email = NULL, *password = NULL, *code = NULL;
 	char token[64];
-	int64_t id = 0, firm_id = 0;
+	int64_t id = 0, firm_id = 0, sid;
 	bool enrol = false;
 
 	if ((body = req_json(req)) == NULL)
@@ -185,10 +215,15 @@ route_sessions_create(struct request *req, struct db *db)
 	    (id = session_verify(req, db, email, password, firm_id)) <= 0 ||
 	    session_second_factor(req, db, email, id, code, &enrol) != 1)
 		goto out;
-	if (auth_session_create(db, id, req->client, req->user_agent, token) != 0 ||
+	req->user.id = id;
+	if (db_begin(db) != 0 || (sid = auth_session_create(db, id, req->client, req->user_agent,
+				      token)) <= 0 ||
 	    (user = db_sessions_user(db, id)) == NULL)
 		goto out;
-	req->user.id = id;
+	if (session_audit_login(req, db, user, sid, firm_id > 0) != 0 || db_commit(db) != 0) {
+		json_object_put(user);
+		goto out;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(token));
 	json_object_object_add(o, "user", user);
@@ -199,10 +234,25 @@ out:
 	json_object_put(body);
 }
 
+/* Appends kind for the request's user and session (the subject), in the caller's transaction. */
+static int
+session_audit_self(struct request *req, struct db *db, const char *kind, int64_t session_id,
+    struct json_object *details)
+{
+	struct audit_entry e;
+
+	route_audit_entry(&e, req, kind);
+	e.subject_user_id = req->user.id;
+	e.subject_session_id = session_id;
+	return route_audit_record(db, &e, details);
+}
+
 void
 route_sessions_delete(struct request *req, struct db *db)
 {
-	if (db_sessions_revoke(db, req->user.session_id) == 0)
+	if (db_begin(db) == 0 && db_sessions_revoke(db, req->user.session_id) == 0 &&
+	    session_audit_self(req, db, "logout", req->user.session_id, NULL) == 0 &&
+	    db_commit(db) == 0)
 		reply_empty(req, 204);
 }
 
@@ -249,12 +299,40 @@ route_sessions_list(struct request *req, struct db *db)
 void
 route_sessions_revoke(struct request *req, struct db *db)
 {
-	int n = db_sessions_revoke_mine(db, req->user.id, req->ids[0]);
+	struct json_object *d;
+	int n;
 
-	if (n == 1)
-		reply_empty(req, 204);
-	else if (n == 0)
+	if (db_begin(db) != 0 || (n = db_sessions_revoke_mine(db, req->user.id, req->ids[0])) < 0)
+		return;
+	if (n == 0) {
 		reply_error(req, 404, "not_found", "no such session");
+		return;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "reason", json_object_new_string("revoked"));
+	if (session_audit_self(req, db, "session_revoked", req->ids[0], d) == 0 &&
+	    db_commit(db) == 0)
+		reply_empty(req, 204);
+}
+
+/*
+ * The audit rows of a password change, in its transaction: password_changed,
+ * and a session_revoked for each session it ended. False on failure.
+ */
+static bool
+session_audit_password(struct request *req, struct db *db, struct json_object *revoked)
+{
+	struct json_object *d = json_object_new_object();
+	struct audit_entry e;
+
+	json_object_object_add(d, "sessions_revoked",
+	    json_object_new_int64((int64_t)json_object_array_length(revoked)));
+	if (session_audit_self(req, db, "password_changed", req->user.session_id, d) != 0)
+		return false;
+	route_audit_entry(&e, req, "session_revoked");
+	e.subject_user_id = req->user.id;
+	e.details = "{\"reason\": \"password_changed\"}";
+	return db_audit_sessions_revoked(db, &e, revoked) == 0;
 }
 
 /*
@@ -265,11 +343,10 @@ route_sessions_revoke(struct request *req, struct db *db)
 void
 route_me_password(struct request *req, struct db *db)
 {
-	struct json_object *body, *o;
+	struct json_object *body, *o, *revoked = NULL;
 	const char *current = NULL, *new_pw = NULL;
 	char *hash = NULL, why[256];
 	bool ok;
-	long n;
 
 	if ((body = req_json(req)) == NULL)
 		return;
@@ -284,7 +361,10 @@ route_me_password(struct request *req, struct db *db)
 	free(hash);
 	hash = NULL;
 	if (!ok) {
-		if (db_sessions_login_failed(db, req->user.email, req->client) == 0)
+		struct login_failure f = { req->user.email, req->client, req->user_agent,
+			req->user.firm_id, "password_change", req->user.id };
+
+		if (db_sessions_login_failed(db, &f) == 0)
 			reply_error(req, 422, "invalid_field", "current_password is not your password");
 		goto out;
 	}
@@ -296,12 +376,16 @@ route_me_password(struct request *req, struct db *db)
 		reply_error(req, 500, "internal_error", "internal server error");
 		goto out;
 	}
-	if ((n = db_sessions_set_password(db, req->user.id, req->user.session_id, hash)) < 0 ||
+	if (db_begin(db) != 0 ||
+	    (revoked = db_sessions_set_password(db, req->user.id, req->user.session_id, hash)) == NULL ||
+	    !session_audit_password(req, db, revoked) || db_commit(db) != 0 ||
 	    (o = db_sessions_user(db, req->user.id)) == NULL)
 		goto out;
-	json_object_object_add(o, "sessions_revoked", json_object_new_int64(n));
+	json_object_object_add(o, "sessions_revoked",
+	    json_object_new_int64((int64_t)json_object_array_length(revoked)));
 	reply_json(req, 200, o);
 out:
+	json_object_put(revoked);
 	free(hash);
 	json_object_put(body);
 }

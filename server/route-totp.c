@@ -215,7 +215,10 @@ route_totp_disable(struct request *req, struct db *db)
 	if (ok < 0)
 		goto clear;
 	if (ok == 0) {
-		if (db_sessions_login_failed(db, req->user.email, req->client) == 0)
+		struct login_failure f = { req->user.email, req->client, req->user_agent,
+			req->user.firm_id, "totp_disable", req->user.id };
+
+		if (db_sessions_login_failed(db, &f) == 0)
 			reply_error(req, 422, pw_ok ? "totp_invalid" : "invalid_field",
 			    pw_ok ? "code is not a current code of your authenticator"
 				  : "password is not your password");

@@ -247,6 +247,35 @@ api_note_read(int64_t id)
 	return api_job(JOB_NOTE_READ, "POST", "{}", "/api/v1/notifications/%lld/read", (long long)id);
 }
 
+/* Appends "&key=value" (value escaped) to b when value is set. */
+static void
+api_query_add(struct buf *b, const char *key, const char *value)
+{
+	char *esc;
+
+	if (value == NULL || *value == '\0')
+		return;
+	esc = http_escape(value);
+	buf_printf(b, "&%s=%s", key, esc);
+	free(esc);
+}
+
+struct job *
+api_audit(const struct api_audit_query *q)
+{
+	struct buf b = BUF_INIT;
+	struct job *j;
+
+	api_query_add(&b, "type", q->type);
+	if (q->actor > 0)
+		buf_printf(&b, "&actor=%lld", (long long)q->actor);
+	api_query_add(&b, "since", q->since);
+	api_query_add(&b, "until", q->until);
+	j = api_job(JOB_AUDIT, "GET", NULL, "/api/v1/audit?limit=%d%s", API_PAGE, buf_str(&b));
+	buf_free(&b);
+	return j;
+}
+
 struct job *
 api_staff(void)
 {

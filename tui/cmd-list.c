@@ -112,7 +112,7 @@ cmd_run(const struct session *s, struct job *j)
  * Fetches every page of the list j asks for (j is freed). Returns a new
  * array of all items (caller puts) or NULL after saying why.
  */
-static struct json_object *
+struct json_object *
 cmd_list_all(const struct session *s, struct job *j)
 {
 	struct json_object *all = json_object_new_array(), *o, *items;

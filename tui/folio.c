@@ -31,6 +31,7 @@ static const struct command commands[] = {
 			    "[--remind DAYS:COUNT] [--attach FILE]..." },
 	{ "tail", cmd_tail, "tail [--json] [--since ID]" },
 	{ "totp", cmd_totp, "totp [status | enrol | disable | recovery-codes]" },
+	{ "audit", cmd_audit, "audit [--type KIND] [--actor ID] [--since TIME] [--until TIME] [--json]" },
 	{ NULL, NULL, NULL },
 };
 

@@ -151,6 +151,7 @@ enum job_kind {
 	JOB_LOGIN,        /* folio login */
 	JOB_LOGOUT,       /* folio logout */
 	JOB_TOTP,         /* folio totp: my two-factor login */
+	JOB_AUDIT,        /* folio audit: a page of the audit log */
 	JOB_EVENT,        /* a frame from the event stream; reply holds it */
 	JOB_STREAM,       /* the stream's state changed */
 	JOB_KIND_COUNT
@@ -211,6 +212,13 @@ struct job *api_templates(void);
 struct job *api_inbox(void);
 struct job *api_note_read(int64_t id);
 struct job *api_staff(void);
+/* The firm's audit log (owners), newest first; NULL or 0 fields: no such filter. */
+struct api_audit_query {
+	const char *type;      /* a kind, e.g. "login_failed" */
+	int64_t actor;         /* a user id */
+	const char *since, *until; /* RFC 3339 times */
+};
+struct job *api_audit(const struct api_audit_query *q);
 /* Logs in; firm_id > 0 picks the firm when the address is in several (409 choose_firm). */
 struct job *api_login(const char *email, const char *password, int64_t firm_id, const char *totp);
 /*
@@ -945,11 +953,14 @@ int cmd_tail(int argc, char **argv, const char *server_flag);
 int cmd_totp(int argc, char **argv, const char *server_flag);
 /* cmd-session.c: a line from the terminal (echo off when secret) or standard input. Caller frees. */
 char *cmd_session_prompt(const char *prompt, bool secret);
+int cmd_audit(int argc, char **argv, const char *server_flag);
 /* cmd-list.c: shared helpers */
 /* Loads the session and picks the server; prints the reason and returns -1 when not logged in. */
 int cmd_session(struct session *s, const char *server_flag);
 /* Runs job j (freed) that must answer 2xx; prints the reason and returns NULL otherwise. Caller puts. */
 struct json_object *cmd_run(const struct session *s, struct job *j);
+/* Every page of the list j asks for (j is freed): a new array (caller puts), or NULL after saying why. */
+struct json_object *cmd_list_all(const struct session *s, struct job *j);
 /* Looks an account up by exact name (case-insensitive); prints why and returns 0 when not found. */
 int64_t cmd_account_id(const struct session *s, const char *name);
 /* Prints "folio: reason" on stderr. */

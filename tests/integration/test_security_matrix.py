@@ -131,6 +131,11 @@ def world():
     a.owner.must("POST", f"/api/v1/accounts/{acc1['id']}/documents", raw=K["PRIV1"].encode(),
                  query={"name": f"{K['PRIV1']}.txt", "folder_id": priv["id"]}, status=201)
     member_email, admin_email = (staff_email(a, role) for role in ("member", "admin"))
+    # The team member PATCH /staff/{id} aims at on each side: one an admin may change.
+    for side, f in (("A", a), ("B", b)):
+        email = staff_email(f, "member")
+        sides[side].member_id = [m["id"] for m in f.owner.must("GET", "/api/v1/staff")["items"]
+                                 if m["email"] == email][0]
     revoked = srv.login(a.owner_email, h.PASSWORD)
     revoked.must("DELETE", "/api/v1/sessions/current", status=204)
     callers = [
@@ -192,11 +197,16 @@ ROUTES = {
                                                None, {204}),
     ("GET", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", None, {200}),
     ("PATCH", "/api/v1/firm"): ("none", lambda s: "/api/v1/firm", lambda s, c: {"language": "de"}, {200}),
+    ("GET", "/api/v1/audit"): ("none", lambda s: "/api/v1/audit", None, {200}),
     ("GET", "/api/v1/staff"): ("none", lambda s: "/api/v1/staff", None, {200}),
+    ("PATCH", "/api/v1/staff/{id}"): ("firm", lambda s: f"/api/v1/staff/{s.member_id}",
+                                      lambda s, c: {"role": "member", "active": True}, {200}),
     ("POST", "/api/v1/staff"): ("none", lambda s: "/api/v1/staff",
                                 lambda s, c: {"name": "New Member", "email": new_email(), "password": h.PASSWORD,
                                               "role": "member"}, {201}),
     ("GET", "/api/v1/accounts"): ("none", lambda s: "/api/v1/accounts", None, {200}),
+    ("PATCH", "/api/v1/contacts/{id}"): ("firm", lambda s: f"/api/v1/contacts/{s.contact.id}",
+                                         lambda s, c: {"notify": True}, {200}),
     ("POST", "/api/v1/accounts"): ("none", lambda s: "/api/v1/accounts",
                                    lambda s, c: {"name": f"New {uuid.uuid4().hex[:6]}"}, {201}),
     ("GET", "/api/v1/accounts/{id}"): ("account", lambda s: f"/api/v1/accounts/{s.acc['id']}", None, {200}),
