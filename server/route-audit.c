@@ -18,6 +18,7 @@ static const char *const route_audit_kinds[] = {
 	"contact_access_changed",
 	"firm_updated",
 	"document_downloaded", /* GET /api/v1/documents/{id}/content */
+	"totp_enabled", "totp_disabled", "totp_reset", "totp_recovery_codes_renewed",
 	NULL,
 };
 

@@ -136,6 +136,17 @@ route_totp_code(struct request *req, struct db *db, struct json_object *body, bo
 	return ok == 1;
 }
 
+/* The audit row of a change to subject's second factor, in the caller's transaction. */
+static int
+route_totp_audit(struct request *req, struct db *db, const char *kind, int64_t subject)
+{
+	struct audit_entry e;
+
+	route_audit_entry(&e, req, kind);
+	e.subject_user_id = subject;
+	return route_audit_record(db, &e, NULL);
+}
+
 /* POST /me/totp/confirm {code}: the first code switches it on; the recovery codes, once. */
 void
 route_totp_confirm(struct request *req, struct db *db)
@@ -145,6 +156,7 @@ route_totp_confirm(struct request *req, struct db *db)
 	if ((body = req_json(req)) == NULL)
 		return;
 	if (db_begin(db) == 0 && route_totp_code(req, db, body, false, false) &&
+	    route_totp_audit(req, db, "totp_enabled", req->user.id) == 0 &&
 	    (codes = route_totp_new_codes(db, req->user.id)) != NULL) {
 		if (db_commit(db) != 0 || (o = db_totp_status(db, req->user.id)) == NULL) {
 			json_object_put(codes);
@@ -165,6 +177,7 @@ route_totp_recovery_codes(struct request *req, struct db *db)
 	if ((body = req_json(req)) == NULL)
 		return;
 	if (db_begin(db) == 0 && route_totp_code(req, db, body, true, false) &&
+	    route_totp_audit(req, db, "totp_recovery_codes_renewed", req->user.id) == 0 &&
 	    (codes = route_totp_new_codes(db, req->user.id)) != NULL) {
 		if (db_commit(db) != 0 || (o = db_totp_status(db, req->user.id)) == NULL) {
 			json_object_put(codes);
@@ -224,7 +237,9 @@ route_totp_disable(struct request *req, struct db *db)
 				  : "password is not your password");
 		goto clear;
 	}
-	if (db_totp_remove(db, req->user.id) >= 0 && (o = db_totp_status(db, req->user.id)) != NULL)
+	if (db_begin(db) == 0 && db_totp_remove(db, req->user.id) >= 0 &&
+	    route_totp_audit(req, db, "totp_disabled", req->user.id) == 0 && db_commit(db) == 0 &&
+	    (o = db_totp_status(db, req->user.id)) != NULL)
 		reply_json(req, 200, o);
 clear:
 	db_totp_state_clear(&s);
@@ -242,9 +257,12 @@ route_totp_reset(struct request *req, struct db *db, enum user_kind kind)
 		reply_error(req, 409, "own_totp", "switch your own off with POST /api/v1/me/totp/disable");
 		return;
 	}
-	if ((found = db_totp_reset(db, req->user.firm_id, req->ids[0], kind)) == 1)
-		reply_empty(req, 204);
-	else if (found == 0)
+	if (db_begin(db) != 0)
+		return;
+	if ((found = db_totp_reset(db, req->user.firm_id, req->ids[0], kind)) == 1) {
+		if (route_totp_audit(req, db, "totp_reset", req->ids[0]) == 0 && db_commit(db) == 0)
+			reply_empty(req, 204);
+	} else if (found == 0)
 		reply_error(req, 404, "not_found", "no such %s", kind == USER_STAFF ? "team member" : "contact");
 }
 

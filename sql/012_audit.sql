@@ -19,7 +19,8 @@ CREATE TABLE audit_log (
     -- document_downloaded: GET /api/v1/documents/{id}/content (013_documents.sql).
     kind text NOT NULL CHECK (kind IN ('login', 'login_failed', 'logout', 'session_revoked',
         'password_changed', 'staff_added', 'staff_role_changed', 'staff_deactivated',
-        'staff_reactivated', 'contact_added', 'contact_access_changed', 'firm_updated', 'document_downloaded')),
+        'staff_reactivated', 'contact_added', 'contact_access_changed', 'firm_updated', 'document_downloaded',
+        'totp_enabled', 'totp_disabled', 'totp_reset', 'totp_recovery_codes_renewed')),
     -- Whom or what it was done to.
     subject_user_id bigint,
     subject_session_id bigint,

@@ -116,6 +116,9 @@ def enrol_log_in_with_a_code_replay_recovery_codes_and_off_again():
     err(m.post("/api/v1/me/totp/disable", {"password": h.PASSWORD, "code": "123456"}), 409,
         "totp_not_enabled")
     h.eq(srv.db.sql(f"SELECT count(*) FROM user_totp WHERE user_id = {m.id}"), "0", "the secret is gone")
+    kinds = [r["kind"] for r in f.owner.must("GET", "/api/v1/audit", query={"actor": m.id, "limit": 200})["items"]
+             if r["kind"].startswith("totp_")]
+    h.eq(kinds, ["totp_disabled", "totp_recovery_codes_renewed", "totp_enabled"], "the audit log, newest first")
 
 
 @h.test
@@ -208,6 +211,13 @@ def an_owner_resets_a_lost_phone():
     # The other firm's owner still has TOTP.
     err(login(srv, other.owner_email), 401, "totp_required")
     h.eq(login(srv, other.owner_email, totp=other_codes.next()).status, 201)
+    # The audit log holds each switch-on and each reset, in its own firm only.
+    log = f.owner.must("GET", "/api/v1/audit", query={"limit": 200})["items"]
+    on = {(r["actor_id"], r["subject_user_id"]) for r in log if r["kind"] == "totp_enabled"}
+    h.ok({(m.id, m.id), (contact.id, contact.id)} <= on, f"totp_enabled rows: {on}")
+    reset = {(r["actor_id"], r["subject_user_id"]) for r in log if r["kind"] == "totp_reset"}
+    h.eq(reset, {(f.owner.id, m.id), (f.owner.id, contact.id)}, "totp_reset rows")
+    h.ok(all(r["subject_user_id"] != other.owner.id for r in log), "nothing of the other firm")
 
 
 h.main()
