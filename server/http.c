@@ -44,8 +44,18 @@ struct http_pss {
 static const struct lws_protocol_vhost_options http_nosniff = {
 	NULL, NULL, "x-content-type-options:", "nosniff"
 };
+/*
+ * The same over TLS (--tls-cert): browsers keep to https:// for a year. Never
+ * on plain HTTP, where it means nothing; behind a TLS-terminating proxy the
+ * proxy sends it (docs/nginx/folio.conf), as foliod cannot know the scheme.
+ */
+static const struct lws_protocol_vhost_options http_hsts = {
+	&http_nosniff, NULL, "strict-transport-security:", "max-age=31536000"
+};
 
 volatile int http_stopping;
+static volatile sig_atomic_t http_reload; /* SIGHUP: read the certificate again */
+static bool http_tls_failed;              /* the vhost's certificate could not be installed */
 static int http_inflight;
 
 static double
@@ -537,8 +547,16 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		args = in;
 		if (lws_add_http_header_by_name(wsi, (const unsigned char *)http_nosniff.name,
 			(const unsigned char *)http_nosniff.value, 7, (unsigned char **)&args->p,
-			(unsigned char *)args->p + args->max_len))
+			(unsigned char *)args->p + args->max_len) ||
+		    (lws_is_ssl(wsi) && lws_add_http_header_by_name(wsi,
+			(const unsigned char *)http_hsts.name, (const unsigned char *)http_hsts.value,
+			(int)strlen(http_hsts.value), (unsigned char **)&args->p,
+			(unsigned char *)args->p + args->max_len)))
 			return -1;
+		return 0;
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: /* user: the vhost's SSL_CTX */
+		if (tls_vhost_ready(user) != 0)
+			http_tls_failed = true;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if (pss->req == NULL || pss->dispatched)
@@ -581,6 +599,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return events_ws_callback(wsi, reason, user, in, len);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		pool_drain();
+		if (http_reload) {
+			http_reload = 0;
+			tls_reload();
+		}
 		break;
 	default:
 		break;
@@ -652,6 +674,16 @@ http_on_signal(int sig)
 		lws_cancel_service(http_ctx);
 }
 
+/* SIGHUP: the loop reloads the certificate when it wakes (EVENT_WAIT_CANCELLED). */
+static void
+http_on_hup(int sig)
+{
+	(void)sig;
+	http_reload = 1;
+	if (http_ctx)
+		lws_cancel_service(http_ctx);
+}
+
 static void
 http_lws_log(int level, const char *line)
 {
@@ -715,6 +747,8 @@ http_serve(void)
 		log_error("listen: cannot parse \"%s\" (want host:port)", cfg.listen);
 		return -1;
 	}
+	if (tls_check() != 0)
+		return -1;
 	lws_set_log_level(LLL_ERR, http_lws_log);
 	memset(&info, 0, sizeof info);
 	info.port = port;
@@ -733,14 +767,21 @@ http_serve(void)
 	info.keepalive_timeout = 60;
 	info.timeout_secs = 30;
 	info.retry_and_idle_policy = events_idle_policy();
-	info.headers = &http_nosniff;
+	info.headers = tls_enabled() ? &http_hsts : &http_nosniff;
 	/* Not HTTP at all: http_refuse_protocol answers instead of a silent close. */
 	info.listen_accept_role = "raw-skt";
 	info.listen_accept_protocol = http_refuse_protocol.name;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL) |
 	    LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG | LWS_SERVER_OPTION_VALIDATE_UTF8;
-	if ((http_ctx = lws_create_context(&info)) == NULL) {
+	/* TLS: lws makes the SSL_CTX, tls.c fills it (OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS). */
+	if (tls_enabled())
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		    LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+	if ((http_ctx = lws_create_context(&info)) == NULL || http_tls_failed) {
 		log_error("cannot listen on %s", cfg.listen);
+		if (http_ctx)
+			lws_context_destroy(http_ctx);
+		http_ctx = NULL;
 		return -1;
 	}
 	if (metrics_listen(http_ctx) != 0) {
@@ -752,14 +793,16 @@ http_serve(void)
 	sa.sa_handler = http_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = http_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	pool_start(http_ctx, (int)cfg.db_threads);
 	for (k = 0; k < HTTP_NSERVICES; k++)
 		http_services[k].start(http_ctx);
-	log_info("serving on %s:%d", iface, port);
+	log_info("serving on %s:%d%s", iface, port, tls_enabled() ? " (TLS)" : "");
 	/* Migrations ran before this (foliod.c) and the socket listens: ready. */
-	systemd_ready(http_ctx, "serving on %s:%d", iface, port);
+	systemd_ready(http_ctx, "serving on %s:%d%s", iface, port, tls_enabled() ? " (TLS)" : "");
 	while (!http_stopping)
 		if (lws_service(http_ctx, 0) < 0)
 			break;
