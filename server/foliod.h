@@ -344,8 +344,8 @@ int systemd_log_to(const char *dest);
 /* tls.c -- the server's certificate: checked, installed, reloaded on SIGHUP. Loop only. */
 /* True when --tls-cert is set: the listener speaks HTTPS. */
 bool tls_enabled(void);
-/* Checks the pair before anything listens. Returns -1 (and logs why) when it is unusable. */
-int tls_check(void);
+/* Checks the pair (none is fine) before anything listens. Returns -1 with the reason in err. */
+int tls_check(char *err, size_t errlen);
 /* lws made the vhost's SSL_CTX: require TLS 1.2+ and install the pair. Returns -1 on failure. */
 int tls_vhost_ready(void *ssl_ctx);
 /* Reads the pair again (SIGHUP); a broken one is logged and the old one kept. */

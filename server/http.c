@@ -737,7 +737,7 @@ http_serve(void)
 		http_refuse_protocol, { 0 } };
 	static struct lws_token_limits limits;
 	struct lws_context_creation_info info;
-	char iface[128];
+	char iface[128], tlserr[512];
 	size_t k;
 	int port, i;
 	double deadline;
@@ -747,8 +747,10 @@ http_serve(void)
 		log_error("listen: cannot parse \"%s\" (want host:port)", cfg.listen);
 		return -1;
 	}
-	if (tls_check() != 0)
+	if (tls_check(tlserr, sizeof tlserr) != 0) {
+		log_error("tls: %s", tlserr);
 		return -1;
+	}
 	lws_set_log_level(LLL_ERR, http_lws_log);
 	memset(&info, 0, sizeof info);
 	info.port = port;

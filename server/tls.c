@@ -100,21 +100,18 @@ tls_install(SSL_CTX *live, SSL_CTX *scratch, char *err, size_t errlen)
 }
 
 int
-tls_check(void)
+tls_check(char *err, size_t errlen)
 {
-	char err[512];
 	SSL_CTX *c;
 
 	if (!tls_enabled() && cfg.tls_key[0] == '\0')
 		return 0;
 	if (!tls_enabled() || cfg.tls_key[0] == '\0') {
-		log_error("tls: --tls-cert and --tls-key go together");
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
 		return -1;
 	}
-	if ((c = tls_read(err, sizeof err)) == NULL) {
-		log_error("tls: %s", err);
+	if ((c = tls_read(err, errlen)) == NULL)
 		return -1;
-	}
 	SSL_CTX_free(c);
 	return 0;
 }

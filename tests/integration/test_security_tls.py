@@ -324,6 +324,13 @@ def a_bad_pair_stops_the_start():
                            env=env, timeout=60)
         h.ok(r.returncode != 0, f"{args}: exits non-zero")
         h.ok(why in r.stderr, f"{args}: says {why!r}: {r.stderr[-400:]!r}")
+    # foliod check says the same, and that a good pair loads.
+    r = subprocess.run([h.FOLIOD, "check", "--tls-cert", path("second.pem"), "--tls-key", path("first.key")],
+                       capture_output=True, text=True, env=env, timeout=60)
+    h.ok(r.returncode == 1 and "FAIL tls: key does not match" in r.stdout, f"check: {r.stdout!r}")
+    r = subprocess.run([h.FOLIOD, "check", "--tls-cert", path("second.pem"), "--tls-key", path("second.key")],
+                       capture_output=True, text=True, env=env, timeout=60)
+    h.ok("ok   tls: " in r.stdout, f"check: {r.stdout!r}")
     # The environment names the pair too.
     env.update({"FOLIO_TLS_CERT": path("second.pem"), "FOLIO_TLS_KEY": path("first.key")})
     r = subprocess.run([h.FOLIOD, "serve", "--listen", f"127.0.0.1:{h.free_port()}"], capture_output=True,
