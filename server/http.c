@@ -615,14 +615,19 @@ const struct lws_protocols http_protocol = {
 };
 
 /* Canned: what a connection that is not HTTP at all gets (see http_refuse_callback). */
-static const char http_not_http[] =
-    "HTTP/1.1 400 Bad Request\r\n"
-    "content-type: application/json; charset=utf-8\r\n"
+#define HTTP_NOT_HTTP_HEAD \
+    "HTTP/1.1 400 Bad Request\r\n" \
+    "content-type: application/json; charset=utf-8\r\n" \
     "x-content-type-options: nosniff\r\n"
-    "connection: close\r\n"
-    "content-length: 75\r\n"
-    "\r\n"
-    "{\"error\":{\"code\":\"bad_request\",\"message\":\"this is not an HTTP/1.1 request\"}}";
+#define HTTP_NOT_HTTP_TAIL \
+    "connection: close\r\n" \
+    "content-length: 75\r\n" \
+    "\r\n" \
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"this is not an HTTP/1.1 request\"}}"
+static const char http_not_http[] = HTTP_NOT_HTTP_HEAD HTTP_NOT_HTTP_TAIL;
+/* The same inside TLS (a handshake, then no HTTP). */
+static const char http_not_http_tls[] =
+    HTTP_NOT_HTTP_HEAD "strict-transport-security: max-age=31536000\r\n" HTTP_NOT_HTTP_TAIL;
 
 /*
  * A connection whose first line lws cannot read as HTTP (an unknown method,
@@ -633,7 +638,8 @@ static int
 http_refuse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
     size_t len)
 {
-	unsigned char buf[LWS_PRE + sizeof http_not_http];
+	unsigned char buf[LWS_PRE + sizeof http_not_http_tls];
+	const char *text = lws_is_ssl(wsi) ? http_not_http_tls : http_not_http;
 
 	(void)user, (void)in, (void)len;
 	switch (reason) {
@@ -641,8 +647,8 @@ http_refuse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RAW_WRITEABLE:
-		memcpy(buf + LWS_PRE, http_not_http, sizeof http_not_http - 1);
-		lws_write(wsi, buf + LWS_PRE, sizeof http_not_http - 1, LWS_WRITE_RAW);
+		memcpy(buf + LWS_PRE, text, strlen(text));
+		lws_write(wsi, buf + LWS_PRE, strlen(text), LWS_WRITE_RAW);
 		return -1;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* never a WebSocket subprotocol */
 		return -1;

@@ -3,6 +3,7 @@ HSTS over TLS only, the certificate reloaded on SIGHUP (a broken one keeps the o
 verifying the server's certificate (--ca, FOLIO_CA, the config key "ca"), over https:// and wss://.
 A throwaway CA and a second, unrelated one are made with the openssl CLI in the test's directory.
 Loopback only."""
+import json
 import os
 import select
 import signal
@@ -12,6 +13,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import warnings
+
+import websocket
 
 import harness as h
 
@@ -83,7 +88,9 @@ class TLSServer(h.Server):
 
     def __init__(self, **kw):
         self.ssl_context = context()
-        super().__init__(args=["--tls-cert", path("live.pem"), "--tls-key", path("live.key")], **kw)
+        self.metrics_port = h.free_port()
+        super().__init__(args=["--tls-cert", path("live.pem"), "--tls-key", path("live.key"),
+                               "--metrics-listen", f"127.0.0.1:{self.metrics_port}"], **kw)
 
     @property
     def url(self):
@@ -146,7 +153,45 @@ def hsts_over_tls_only():
 
 
 @h.test
+def the_websocket_upgrade_over_tls_has_hsts_and_metrics_stay_plain():
+    ws = websocket.create_connection(f"wss://127.0.0.1:{srv.port}/api/v1/events",
+                                     header=["Authorization: Bearer " + firm.owner.token], timeout=30,
+                                     sslopt={"ca_certs": path("ca.pem")}, suppress_origin=True)
+    try:
+        headers = {k.lower(): v for k, v in ws.getheaders().items()}
+        h.eq(headers.get("strict-transport-security"), "max-age=31536000", f"the 101: {headers}")
+        h.eq(headers.get("x-content-type-options"), "nosniff")
+    finally:
+        ws.close()
+    # --metrics-listen is its own plain vhost, for the monitoring host only.
+    with urllib.request.urlopen(f"http://127.0.0.1:{srv.metrics_port}/metrics", timeout=30) as r:
+        h.eq(r.status, 200)
+        h.ok(b"folio_" in r.read(), "the metrics page")
+
+
+@h.test
+def input_that_is_not_http_inside_tls_gets_the_json_error_with_hsts():
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as raw:
+        with context().wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            s.sendall(b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except (ssl.SSLError, ConnectionResetError):
+                pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    h.ok(head.startswith(b"HTTP/1.1 400"), f"a 400: {data[:200]!r}")
+    h.ok(b"strict-transport-security: max-age=31536000" in head, f"with HSTS: {head!r}")
+    h.eq(json.loads(body)["error"]["code"], "bad_request")
+
+
+@h.test
 def tls_1_0_and_1_1_are_refused():
+    warnings.simplefilter("ignore", DeprecationWarning)  # naming the old versions is the point
     for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
         ctx = context()
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let this client offer the old protocols at all
