@@ -329,6 +329,19 @@ def events_over_wss_with_the_ca():
 
 
 @h.test
+def the_interactive_client_over_https_and_wss():
+    u = tls_user()
+    t = u.start(160, 30, args=["--ca", path("ca.pem")])
+    t.wait("Acme Ltd")
+    t.wait("[live]")
+    t.stop()
+    t = u.start(220, 30, args=["--ca", path("other-ca.pem")])
+    s = t.wait("not signed by the CA")
+    h.ok("Acme Ltd" not in s, "nothing fetched from an untrusted server")
+    t.stop()
+
+
+@h.test
 def sighup_reloads_the_certificate_and_keeps_it_when_the_new_one_is_broken():
     h.eq(peer_serial(), "1001")
     install("second")
