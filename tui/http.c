@@ -1,10 +1,10 @@
 /*
  * http.c -- one synchronous HTTP request through libcurl, and reading the
- * API's error shape. An https:// server's certificate is always verified:
- * against --ca FILE (or the option "ca") when given, else the system's CAs.
- * There is no switch to turn verification off. The scripted subcommands call it directly; the
+ * API's error shape. The scripted subcommands call it directly; the
  * interactive client only from its worker thread (net.c), never from the
- * input loop.
+ * input loop. An https:// server's certificate is always verified: against
+ * --ca FILE (or the option "ca") when given, else the system's CAs; there is
+ * no switch to turn that off.
  */
 #include "folio.h"
 #include "json.h"
@@ -69,9 +69,10 @@ http_failed(struct http_reply *r, const char *server, const char *url, CURLcode 
 		    http_ca_file() ? http_ca_file() : "?", why);
 	else if (rc == CURLE_SSL_CONNECT_ERROR)
 		msg = xasprintf(_("%s: the TLS handshake failed (%s)"), server, why);
-	snprintf(r->err, sizeof r->err, "%s", msg ? msg : "");
-	if (msg == NULL)
-		snprintf(r->err, sizeof r->err, "%s: %s", url, why);
+	if (msg != NULL)
+		snprintf(r->err, sizeof r->err, "%s", msg);
+	else
+		snprintf(r->err, sizeof r->err, "%s: %s", url, curl_easy_strerror(rc));
 	free(msg);
 }
 
