@@ -30,8 +30,9 @@ endif
 CPPFLAGS += -D_GNU_SOURCE -Icommon -DFOLIO_SQL_DIR='"$(DATADIR)/sql"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
 
-SERVER_PKGS := libwebsockets json-c libpq libcurl libsodium libcmark libsystemd pwquality liboath libmagic
-TUI_PKGS := ncursesw json-c libcurl libwebsockets
+SERVER_PKGS := libwebsockets json-c libpq libcurl libsodium libcmark libsystemd pwquality liboath \
+    libmagic openssl
+TUI_PKGS := ncursesw json-c libcurl libwebsockets openssl
 SERVER_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS)) -lpthread -lm
 TUI_LIBS = $(shell $(PKG_CONFIG) --libs $(TUI_PKGS)) -lpthread
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS) $(TUI_PKGS))

@@ -56,6 +56,20 @@ check_config(struct check_run *run)
 		check_line(run, true, "config", "%s", cfg.config_file ? cfg.config_file : "valid");
 }
 
+/* The TLS pair, when one is configured: both files read and the key fits. */
+static void
+check_tls(struct check_run *run)
+{
+	char err[512];
+
+	if (!tls_enabled() && cfg.tls_key[0] == '\0')
+		return;
+	if (tls_check(err, sizeof err) != 0)
+		check_line(run, false, "tls", "%s", err);
+	else
+		check_line(run, true, "tls", "%s and its key load", cfg.tls_cert);
+}
+
 static void
 check_database(struct check_run *run, struct db *db)
 {
@@ -105,6 +119,7 @@ check_cli(void)
 	struct db db = { 0 };
 
 	check_config(&run);
+	check_tls(&run);
 	check_database(&run, &db);
 	db_close(&db);
 	check_smtp(&run);

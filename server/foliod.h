@@ -62,6 +62,8 @@ struct config {
 	long body_min_rate;         /* bytes a second a body must keep up, after a grace; 0: off */
 	long max_streams_per_user;  /* open event WebSockets one user may hold */
 	const char *allowed_origin; /* browser Origins allowed to open the event stream, comma-separated */
+	const char *tls_cert;       /* PEM chain; "" serves plain HTTP */
+	const char *tls_key;
 };
 extern struct config cfg;
 
@@ -519,6 +521,16 @@ void systemd_ready(struct lws_context *ctx, const char *fmt, ...)
 void systemd_stopping(int inflight);
 /* Sends log lines to dest: "stderr" or "journald". Returns -1 when it cannot. */
 int systemd_log_to(const char *dest);
+
+/* tls.c -- the server's certificate: checked, installed, reloaded on SIGHUP. Loop only. */
+/* True when --tls-cert is set: the listener speaks HTTPS. */
+bool tls_enabled(void);
+/* Checks the pair (none is fine) before anything listens. Returns -1 with the reason in err. */
+int tls_check(char *err, size_t errlen);
+/* lws made the vhost's SSL_CTX: require TLS 1.2+ and install the pair. Returns -1 on failure. */
+int tls_vhost_ready(void *ssl_ctx);
+/* Reads the pair again (SIGHUP); a broken one is logged and the old one kept. */
+void tls_reload(void);
 
 /* route-ops.c -- GET /readyz. */
 /* The mail worker counts as dead after this many seconds without a heartbeat. */

@@ -55,8 +55,18 @@ static void http_paused_remove(struct http_pss *pss);
 static const struct lws_protocol_vhost_options http_nosniff = {
 	NULL, NULL, "x-content-type-options:", "nosniff"
 };
+/*
+ * The same over TLS (--tls-cert): browsers keep to https:// for a year. Never
+ * on plain HTTP, where it means nothing; behind a TLS-terminating proxy the
+ * proxy sends it (docs/nginx/folio.conf), as foliod cannot know the scheme.
+ */
+static const struct lws_protocol_vhost_options http_hsts = {
+	&http_nosniff, NULL, "strict-transport-security:", "max-age=31536000"
+};
 
 volatile int http_stopping;
+static volatile sig_atomic_t http_reload; /* SIGHUP: read the certificate again */
+static bool http_tls_failed;              /* the vhost's certificate could not be installed */
 static int http_inflight;
 
 static double
@@ -749,8 +759,16 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		args = in;
 		if (lws_add_http_header_by_name(wsi, (const unsigned char *)http_nosniff.name,
 			(const unsigned char *)http_nosniff.value, 7, (unsigned char **)&args->p,
-			(unsigned char *)args->p + args->max_len))
+			(unsigned char *)args->p + args->max_len) ||
+		    (lws_is_ssl(wsi) && lws_add_http_header_by_name(wsi,
+			(const unsigned char *)http_hsts.name, (const unsigned char *)http_hsts.value,
+			(int)strlen(http_hsts.value), (unsigned char **)&args->p,
+			(unsigned char *)args->p + args->max_len)))
 			return -1;
+		return 0;
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: /* user: the vhost's SSL_CTX */
+		if (tls_vhost_ready(user) != 0)
+			http_tls_failed = true;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		if (pss->req && pss->streaming) {
@@ -814,6 +832,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		pool_drain();
 		http_paused_resume();
+		if (http_reload) {
+			http_reload = 0;
+			tls_reload();
+		}
 		break;
 	default:
 		break;
@@ -826,14 +848,19 @@ const struct lws_protocols http_protocol = {
 };
 
 /* Canned: what a connection that is not HTTP at all gets (see http_refuse_callback). */
-static const char http_not_http[] =
-    "HTTP/1.1 400 Bad Request\r\n"
-    "content-type: application/json; charset=utf-8\r\n"
+#define HTTP_NOT_HTTP_HEAD \
+    "HTTP/1.1 400 Bad Request\r\n" \
+    "content-type: application/json; charset=utf-8\r\n" \
     "x-content-type-options: nosniff\r\n"
-    "connection: close\r\n"
-    "content-length: 75\r\n"
-    "\r\n"
-    "{\"error\":{\"code\":\"bad_request\",\"message\":\"this is not an HTTP/1.1 request\"}}";
+#define HTTP_NOT_HTTP_TAIL \
+    "connection: close\r\n" \
+    "content-length: 75\r\n" \
+    "\r\n" \
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"this is not an HTTP/1.1 request\"}}"
+static const char http_not_http[] = HTTP_NOT_HTTP_HEAD HTTP_NOT_HTTP_TAIL;
+/* The same inside TLS (a handshake, then no HTTP). */
+static const char http_not_http_tls[] =
+    HTTP_NOT_HTTP_HEAD "strict-transport-security: max-age=31536000\r\n" HTTP_NOT_HTTP_TAIL;
 
 /*
  * A connection whose first line lws cannot read as HTTP (an unknown method,
@@ -844,7 +871,8 @@ static int
 http_refuse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
     size_t len)
 {
-	unsigned char buf[LWS_PRE + sizeof http_not_http];
+	unsigned char buf[LWS_PRE + sizeof http_not_http_tls];
+	const char *text = lws_is_ssl(wsi) ? http_not_http_tls : http_not_http;
 
 	(void)user, (void)in, (void)len;
 	switch (reason) {
@@ -852,8 +880,8 @@ http_refuse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RAW_WRITEABLE:
-		memcpy(buf + LWS_PRE, http_not_http, sizeof http_not_http - 1);
-		lws_write(wsi, buf + LWS_PRE, sizeof http_not_http - 1, LWS_WRITE_RAW);
+		memcpy(buf + LWS_PRE, text, strlen(text));
+		lws_write(wsi, buf + LWS_PRE, strlen(text), LWS_WRITE_RAW);
 		return -1;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* never a WebSocket subprotocol */
 		return -1;
@@ -881,6 +909,16 @@ http_on_signal(int sig)
 {
 	(void)sig;
 	http_stopping = 1;
+	if (http_ctx)
+		lws_cancel_service(http_ctx);
+}
+
+/* SIGHUP: the loop reloads the certificate when it wakes (EVENT_WAIT_CANCELLED). */
+static void
+http_on_hup(int sig)
+{
+	(void)sig;
+	http_reload = 1;
 	if (http_ctx)
 		lws_cancel_service(http_ctx);
 }
@@ -938,7 +976,7 @@ http_serve(void)
 		http_refuse_protocol, { 0 } };
 	static struct lws_token_limits limits;
 	struct lws_context_creation_info info;
-	char iface[128];
+	char iface[128], tlserr[512];
 	size_t k;
 	int port, i;
 	double deadline;
@@ -946,6 +984,10 @@ http_serve(void)
 
 	if (http_parse_listen(cfg.listen, iface, sizeof iface, &port) != 0) {
 		log_error("listen: cannot parse \"%s\" (want host:port)", cfg.listen);
+		return -1;
+	}
+	if (tls_check(tlserr, sizeof tlserr) != 0) {
+		log_error("tls: %s", tlserr);
 		return -1;
 	}
 	lws_set_log_level(LLL_ERR, http_lws_log);
@@ -966,14 +1008,21 @@ http_serve(void)
 	info.keepalive_timeout = 60;
 	info.timeout_secs = 30;
 	info.retry_and_idle_policy = events_idle_policy();
-	info.headers = &http_nosniff;
+	info.headers = tls_enabled() ? &http_hsts : &http_nosniff;
 	/* Not HTTP at all: http_refuse_protocol answers instead of a silent close. */
 	info.listen_accept_role = "raw-skt";
 	info.listen_accept_protocol = http_refuse_protocol.name;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(iface, ':') == NULL) |
 	    LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG | LWS_SERVER_OPTION_VALIDATE_UTF8;
-	if ((http_ctx = lws_create_context(&info)) == NULL) {
+	/* TLS: lws makes the SSL_CTX, tls.c fills it (OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS). */
+	if (tls_enabled())
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		    LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+	if ((http_ctx = lws_create_context(&info)) == NULL || http_tls_failed) {
 		log_error("cannot listen on %s", cfg.listen);
+		if (http_ctx)
+			lws_context_destroy(http_ctx);
+		http_ctx = NULL;
 		return -1;
 	}
 	if (metrics_listen(http_ctx) != 0) {
@@ -985,14 +1034,16 @@ http_serve(void)
 	sa.sa_handler = http_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = http_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	pool_start(http_ctx, (int)cfg.db_threads);
 	for (k = 0; k < HTTP_NSERVICES; k++)
 		http_services[k].start(http_ctx);
-	log_info("serving on %s:%d", iface, port);
+	log_info("serving on %s:%d%s", iface, port, tls_enabled() ? " (TLS)" : "");
 	/* Migrations ran before this (foliod.c) and the socket listens: ready. */
-	systemd_ready(http_ctx, "serving on %s:%d", iface, port);
+	systemd_ready(http_ctx, "serving on %s:%d%s", iface, port, tls_enabled() ? " (TLS)" : "");
 	while (!http_stopping)
 		if (lws_service(http_ctx, 0) < 0)
 			break;

@@ -113,7 +113,6 @@ cmd_tail(int argc, char **argv, const char *server_flag)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	options_load_quietly();
 	if (events_start(s.server, s.token, since, options_events_mode()) != 0) {
 		cmd_fail("tail: cannot use server address %s", s.server);
 		config_session_clear(&s);

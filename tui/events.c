@@ -14,6 +14,7 @@
 #include "proto.h"
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static struct {
 	int hs_failures;
 	atomic_bool polling;  /* set once, by either thread, before polling starts */
 	bool ws;              /* the lws thread runs */
+	long verify_error;    /* why OpenSSL refused the server's certificate; 0: it did not */
 	char *server;
 } ev;
 
@@ -100,13 +102,20 @@ events_frame(void)
 static void
 events_failed(const char *why)
 {
+	char *untrusted = NULL;
+	long verr = ev.verify_error;
+
 	ev.hs_failures = strncmp(why, "HS:", 3) == 0 ? ev.hs_failures + 1 : 0;
 	if (ev.mode == EVENTS_AUTO && ev.hs_failures >= EVENTS_HS_FAILURES) {
 		atomic_store(&ev.polling, true);
 		events_poll_start(ev.server, ev.token, ev.since);
 		return;
 	}
-	events_state(STREAM_DOWN, 0, why);
+	/* lws only says "SSL err": name the verification failure as http.c does for https://. */
+	if (verr != X509_V_OK)
+		untrusted = http_untrusted(ev.server, X509_verify_cert_error_string(verr));
+	events_state(STREAM_DOWN, 0, untrusted ? untrusted : why);
+	free(untrusted);
 	events_retry();
 }
 
@@ -157,6 +166,11 @@ events_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		events_closed_by_peer(in, len);
 		break;
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* user: the X509_STORE_CTX; len: OpenSSL's verdict, which 0 leaves standing. */
+		if (len == 0 && ev.verify_error == X509_V_OK)
+			ev.verify_error = X509_STORE_CTX_get_error(user);
+		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		ev.wsi = NULL;
 		events_failed(in ? (const char *)in : "cannot connect");
@@ -198,6 +212,7 @@ events_connect(lws_sorted_usec_list_t *sul)
 	if (ev.wsi != NULL || atomic_load(&ev.stopping) || atomic_load(&ev.polling))
 		return;
 	ev.resumed = ev.since > 0;
+	ev.verify_error = X509_V_OK;
 	if (ev.since > 0)
 		snprintf(path, sizeof path, "%s/api/v1/events?since=%lld", ev.prefix, (long long)ev.since);
 	else
@@ -286,8 +301,11 @@ events_start(const char *server, const char *token, int64_t since, enum events_m
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = events_protocols;
 	info.fd_limit_per_thread = 16;
+	/* wss:// is verified like https:// (http.c): against --ca only, or the system's CAs. */
 	if (ev.ssl)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if (ev.ssl && (info.client_ssl_ca_filepath = http_ca_file()) != NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	if ((ev.ctx = lws_create_context(&info)) == NULL)
 		return -1;
 	ev.token = xstrdup(token);

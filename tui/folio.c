@@ -40,7 +40,7 @@ folio_usage(FILE *fp)
 {
 	const struct command *c;
 
-	fprintf(fp, "usage: folio [--server URL] [command]\n"
+	fprintf(fp, "usage: folio [--server URL] [--ca FILE] [command]\n"
 		    "       folio --list-keys | --list-options\n"
 		    "Without a command, folio runs the interactive client.\n"
 		    "commands:\n");
@@ -101,6 +101,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "server", required_argument, NULL, 's' },
+		{ "ca", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "list-keys", no_argument, NULL, 'K' }, { "list-options", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 } };
@@ -113,6 +114,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': server = optarg; break;
+		case 'c': http_set_ca(optarg); break;
 		case 'h': folio_usage(stdout); return 0;
 		case 'V': printf("folio %s\n", FOLIO_VERSION); return 0;
 		case 'K': folio_list_keys(); return 0;
@@ -137,6 +139,8 @@ main(int argc, char **argv)
 		curl_global_cleanup();
 		return 2;
 	}
+	/* The interactive client reads the file itself and reports its errors (ui.c). */
+	options_load_quietly(); /* "ca" and "events" */
 	argv += optind;
 	argc -= optind;
 	optind = 0; /* GNU getopt starts over for the subcommand's own options */

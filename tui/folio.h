@@ -79,7 +79,7 @@ char *config_new_id(void);
 /* One row of the options table: the config file's "name = value" lines. */
 struct setting {
 	const char *name;
-	const char *values;   /* the choices, '|'-separated; "NUMBER" for a number */
+	const char *values;   /* the choices, '|'-separated; "NUMBER" for a number, "FILE" a path */
 	const char *def;
 	const char *env;      /* overrides the file; NULL for none */
 	const char *help;
@@ -103,7 +103,7 @@ enum events_mode options_events_mode(void);
 struct http_reply {
 	long status;     /* 0 when no HTTP answer came */
 	struct buf body;
-	char err[256];   /* transport failure, when status is 0 */
+	char err[512];   /* transport failure, when status is 0 */
 };
 /*
  * Runs one request synchronously. Returns 0 when the server answered (any
@@ -115,6 +115,12 @@ int http_call(const char *server, const char *token, const char *method, const c
 int http_call_raw(const char *server, const char *token, const char *method, const char *path,
     const char *body, size_t len, const char *type, struct http_reply *r);
 void http_reply_free(struct http_reply *r);
+/* The CA file of --ca (copied), which wins over the option "ca" (FOLIO_CA, the config file). */
+void http_set_ca(const char *path);
+/* The CA certificates (PEM) https:// and wss:// servers are verified against; NULL: the system's. */
+const char *http_ca_file(void);
+/* A message for a failed TLS verification, in the user's language (why: the library's words). */
+char *http_untrusted(const char *server, const char *why);
 /* Makes every request in flight, and every later one, fail at once (quitting). */
 void http_cancel_all(void);
 /* One line saying why a request failed ("not_found: ... (HTTP 404)"). Caller frees. */
@@ -176,7 +182,7 @@ struct job {
 	char *why;            /* STREAM: why it went down; "poll" while long polling */
 	long status;          /* answer: HTTP status, 0 on transport failure */
 	char *reply;          /* answer body */
-	char err[256];
+	char err[512];
 	struct job *next;
 };
 /* Which threads a list shows (api_threads). */

@@ -2,7 +2,9 @@
  * http.c -- one synchronous HTTP request through libcurl, and reading the
  * API's error shape. The scripted subcommands call it directly; the
  * interactive client only from its worker thread (net.c), never from the
- * input loop.
+ * input loop. An https:// server's certificate is always verified: against
+ * --ca FILE (or the option "ca") when given, else the system's CAs; there is
+ * no switch to turn that off.
  */
 #include "folio.h"
 #include "json.h"
@@ -19,6 +21,60 @@
 
 /* Set once when the client quits, so a request in flight ends at once. */
 static atomic_bool http_cancelled;
+/* --ca FILE; set before any request. */
+static char *http_ca;
+
+void
+http_set_ca(const char *path)
+{
+	free(http_ca);
+	http_ca = xstrdup(path);
+}
+
+const char *
+http_ca_file(void)
+{
+	const char *v;
+
+	if (http_ca != NULL && *http_ca)
+		return http_ca;
+	v = options_get("ca");
+	return *v ? v : NULL;
+}
+
+char *
+http_untrusted(const char *server, const char *why)
+{
+	const char *ca = http_ca_file();
+
+	if (ca != NULL)
+		return xasprintf(_("%s: the server's certificate is not signed by the CA in %s (%s)"),
+		    server, ca, why);
+	return xasprintf(_("%s: the server's certificate is not trusted (%s); for a private CA "
+			   "give its certificate with --ca FILE"), server, why);
+}
+
+/* Says why a transfer failed; TLS failures in the user's words. */
+static void
+http_failed(struct http_reply *r, const char *server, const char *url, CURLcode rc,
+    const char *detail)
+{
+	const char *why = *detail ? detail : curl_easy_strerror(rc);
+	char *msg = NULL;
+
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		msg = http_untrusted(server, why);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		msg = xasprintf(_("cannot read the CA certificates in %s (%s)"),
+		    http_ca_file() ? http_ca_file() : "?", why);
+	else if (rc == CURLE_SSL_CONNECT_ERROR)
+		msg = xasprintf(_("%s: the TLS handshake failed (%s)"), server, why);
+	if (msg != NULL)
+		snprintf(r->err, sizeof r->err, "%s", msg);
+	else
+		snprintf(r->err, sizeof r->err, "%s: %s", url, curl_easy_strerror(rc));
+	free(msg);
+}
 
 void
 http_cancel_all(void)
@@ -56,7 +112,8 @@ http_call_raw(const char *server, const char *token, const char *method, const c
     const char *body, size_t len, const char *type, struct http_reply *r)
 {
 	struct curl_slist *hdrs = NULL;
-	char *url, *auth = NULL, *ctype = NULL;
+	char *url, *auth = NULL, *ctype = NULL, detail[CURL_ERROR_SIZE] = "";
+	const char *ca = http_ca_file();
 	size_t slen = strlen(server);
 	CURLcode rc;
 	CURL *c;
@@ -92,6 +149,13 @@ http_call_raw(const char *server, const char *token, const char *method, const c
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca != NULL) { /* only this CA: the system's list is not consulted */
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -100,7 +164,7 @@ http_call_raw(const char *server, const char *token, const char *method, const c
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	else
-		snprintf(r->err, sizeof r->err, "%s: %s", url, curl_easy_strerror(rc));
+		http_failed(r, server, url, rc, detail);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	free(auth);

@@ -24,6 +24,9 @@ static const struct setting options[] = {
 	{ "events", "auto|websocket|poll", "auto", "FOLIO_EVENTS",
 	    N_("Live events over the WebSocket, by long polling, or the WebSocket with polling "
 	       "when it cannot connect") },
+	{ "ca", "FILE", "", "FOLIO_CA",
+	    N_("CA certificates (PEM) an https:// server's certificate must be signed by; "
+	       "empty: the system's (--ca wins)") },
 };
 #define OPTIONS_N (sizeof options / sizeof options[0])
 #define OPTIONS_SPACE " \t\r\n"
@@ -58,6 +61,8 @@ options_valid(size_t i, const char *value)
 
 	if (strcmp(c, "NUMBER") == 0)
 		return *value && strtol(value, &end, 10) >= 0 && *end == '\0';
+	if (strcmp(c, "FILE") == 0)
+		return true;
 	for (; c; c = bar ? bar + 1 : NULL) {
 		bar = strchr(c, '|');
 		if ((bar ? (size_t)(bar - c) : strlen(c)) == n && strncasecmp(c, value, n) == 0)

@@ -10,6 +10,7 @@ libwebsockets-dev
 libjson-c-dev
 libpq-dev
 libcurl4-openssl-dev
+libssl-dev
 libncurses-dev
 libsodium-dev
 liboath-dev

@@ -150,7 +150,11 @@ class Client:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
         h.update(headers or {})
-        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=timeout)
+        ctx = getattr(self.srv, "ssl_context", None)  # a server serving TLS itself
+        if ctx is not None:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.srv.port, timeout=timeout, context=ctx)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=timeout)
         try:
             conn.request(method, path, body=data, headers=h)
             r = conn.getresponse()
