@@ -165,12 +165,24 @@ db_mail_listen(struct db *db)
 	return db_run(db, "LISTEN folio_mail", NULL) < 0 ? -1 : 0;
 }
 
+/* Takes every notification libpq holds; true when there was one. */
+static bool
+db_mail_notified(struct db *db)
+{
+	PGnotify *n;
+	bool got = false;
+
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		got = true;
+		PQfreemem(n);
+	}
+	return got;
+}
+
 int
 db_mail_wait(struct db *db, int stop_fd, long timeout_ms)
 {
 	struct pollfd fds[2];
-	PGnotify *n;
-	int got = 0;
 
 	if (db->conn == NULL || db->broken)
 		return -1;
@@ -184,11 +196,7 @@ db_mail_wait(struct db *db, int stop_fd, long timeout_ms)
 		db->broken = true;
 		return -1;
 	}
-	while ((n = PQnotifies(db->conn)) != NULL) {
-		got = 1;
-		PQfreemem(n);
-	}
-	if (got)
+	if (db_mail_notified(db))
 		return 1;
 	fds[0].fd = PQsocket(db->conn);
 	fds[0].events = POLLIN;
@@ -201,11 +209,7 @@ db_mail_wait(struct db *db, int stop_fd, long timeout_ms)
 		db->broken = true;
 		return -1;
 	}
-	while ((n = PQnotifies(db->conn)) != NULL) {
-		got = 1;
-		PQfreemem(n);
-	}
-	return got;
+	return db_mail_notified(db) ? 1 : 0;
 }
 
 struct json_object *

@@ -147,16 +147,21 @@ route_totp_audit(struct request *req, struct db *db, const char *kind, int64_t s
 	return route_audit_record(db, &e, NULL);
 }
 
-/* POST /me/totp/confirm {code}: the first code switches it on; the recovery codes, once. */
-void
-route_totp_confirm(struct request *req, struct db *db)
+/*
+ * A code (of a TOTP not yet on when enabling, else of the one on), the audit
+ * row, ten new recovery codes, in one transaction; answers the state with the
+ * codes, once.
+ */
+static void
+route_totp_with_new_codes(struct request *req, struct db *db, bool enabling)
 {
 	struct json_object *body, *codes, *o;
 
 	if ((body = req_json(req)) == NULL)
 		return;
-	if (db_begin(db) == 0 && route_totp_code(req, db, body, false, false) &&
-	    route_totp_audit(req, db, "totp_enabled", req->user.id) == 0 &&
+	if (db_begin(db) == 0 && route_totp_code(req, db, body, !enabling, false) &&
+	    route_totp_audit(req, db, enabling ? "totp_enabled" : "totp_recovery_codes_renewed",
+	    req->user.id) == 0 &&
 	    (codes = route_totp_new_codes(db, req->user.id)) != NULL) {
 		if (db_commit(db) != 0 || (o = db_totp_status(db, req->user.id)) == NULL) {
 			json_object_put(codes);
@@ -168,25 +173,18 @@ route_totp_confirm(struct request *req, struct db *db)
 	json_object_put(body);
 }
 
+/* POST /me/totp/confirm {code}: the first code switches it on; the recovery codes, once. */
+void
+route_totp_confirm(struct request *req, struct db *db)
+{
+	route_totp_with_new_codes(req, db, true);
+}
+
 /* POST /me/totp/recovery-codes {code}: ten new codes; the old ones stop working. */
 void
 route_totp_recovery_codes(struct request *req, struct db *db)
 {
-	struct json_object *body, *codes, *o;
-
-	if ((body = req_json(req)) == NULL)
-		return;
-	if (db_begin(db) == 0 && route_totp_code(req, db, body, true, false) &&
-	    route_totp_audit(req, db, "totp_recovery_codes_renewed", req->user.id) == 0 &&
-	    (codes = route_totp_new_codes(db, req->user.id)) != NULL) {
-		if (db_commit(db) != 0 || (o = db_totp_status(db, req->user.id)) == NULL) {
-			json_object_put(codes);
-		} else {
-			json_object_object_add(o, "recovery_codes", codes);
-			reply_json(req, 200, o);
-		}
-	}
-	json_object_put(body);
+	route_totp_with_new_codes(req, db, false);
 }
 
 /*

@@ -287,28 +287,9 @@ class Ws:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
-    def close_code(self, timeout=30):
-        """Reads frames until a close frame; returns its code (None if the socket just closed or
-        no close came within timeout: a stream that stays open answers pings forever)."""
-        self.s.settimeout(timeout)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                b0, b1 = self._read(2)
-                n = b1 & 0x7F
-                if n == 126:
-                    n = int.from_bytes(self._read(2), "big")
-                payload = self._read(n)
-                if b0 & 0x0F == 9:
-                    self.send(10, payload)
-                if b0 & 0x0F == 8:
-                    return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
-        except (ConnectionError, OSError):
-            return None
-        return None
-
-    def live(self, timeout=30):
-        """Waits for the first data frame: the server authenticated the stream and sends events."""
+    def _frames(self, timeout):
+        """Yields (opcode, payload) of each frame for up to timeout seconds, answering pings;
+        ends when the socket closes or the time is up."""
         self.s.settimeout(timeout)
         deadline = time.monotonic() + timeout
         try:
@@ -322,12 +303,25 @@ class Ws:
                 payload = self._read(n)
                 if b0 & 0x0F == 9:
                     self.send(10, payload)
-                elif b0 & 0x0F == 8:
-                    return False
-                elif b0 & 0x0F in (1, 2):
-                    return True
+                yield b0 & 0x0F, payload
         except (ConnectionError, OSError):
-            return False
+            return
+
+    def close_code(self, timeout=30):
+        """The code of the close frame that comes (None if the socket just closed or no close came
+        within timeout: a stream that stays open answers pings forever)."""
+        for op, payload in self._frames(timeout):
+            if op == 8:
+                return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        return None
+
+    def live(self, timeout=30):
+        """Waits for the first data frame: the server authenticated the stream and sends events."""
+        for op, _ in self._frames(timeout):
+            if op == 8:
+                return False
+            if op in (1, 2):
+                return True
         return False
 
     def alive(self, wait=1.5):
