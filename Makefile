@@ -4,7 +4,8 @@
 #   make check           install what is missing, start PostgreSQL and SMTP, run every test
 #   make demo            the same set-up, a seeded demo firm, the server and the TUI
 #   make bench           benchmarks (docs/BENCHMARKS.md)
-#   make fuzz            each libFuzzer target FUZZ_SECONDS (default 60) on its corpus (README, "Fuzzing")
+#   make fuzz            each libFuzzer target (or FUZZ_TARGETS=NAME) FUZZ_SECONDS (default 60) on its
+#                        corpus (README, "Fuzzing")
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -136,10 +137,11 @@ $(FUZZ_SERVER_NAMES:%=$(OUT)/tests/replay-%): $(OUT)/tests/replay-%: tests/fuzz/
 # `make fuzz`: every object again with clang, libFuzzer's coverage, ASan and UBSan into
 # build/fuzz/; each target runs FUZZ_SECONDS, growing its working corpus build/fuzz/corpus/NAME/
 # (kept between runs) from the seeds in tests/fuzz/corpus/NAME/ and the tokens in
-# tests/fuzz/NAME.dict. A crash stops the run and leaves its input in build/fuzz/NAME-crash-*:
-# fix the bug, then add the input to the kept corpus.
+# tests/fuzz/NAME.dict (FUZZ_TARGETS="json documents": only those). A crash stops the run and
+# leaves its input in build/fuzz/NAME-crash-*: fix the bug, then add the input to the kept corpus.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_OUT := build/fuzz
 FUZZ_CFLAGS := -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
     -fno-sanitize-recover=undefined
@@ -159,8 +161,8 @@ $(FUZZ_SERVER_NAMES:%=$(FUZZ_OUT)/fuzz_%): $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%
     $(FUZZ_COMMON_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) $(PKG_CFLAGS) -Iserver -o $@ $^ $(SERVER_LIBS)
 
-fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
-	@for t in $(FUZZ_NAMES); do \
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ_OUT)/corpus/$$t; \
 	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	    $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$dict \

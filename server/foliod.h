@@ -397,6 +397,13 @@ void route_documents_content(struct request *req, struct db *db);
 int documents_range(const char *h, int64_t size, int64_t *from, int64_t *to);
 /* Content-Disposition: attachment with the name as RFC 6266/5987 say. Caller frees. */
 char *documents_disposition(const char *name);
+/* True when If-None-Match (inm, may be NULL) names etag or is "*". */
+bool documents_etag_matches(const char *inm, const char *etag);
+/*
+ * A folder (folder) or file name: 1..255 bytes of UTF-8 without control
+ * characters (nor '/' for a folder). False after replying 422 naming key.
+ */
+bool documents_name_ok(struct request *req, const char *key, const char *name, bool folder);
 /*
  * Reads document_ids of a new message and checks them (documents of the thread's
  * or the account's own account, visible to the caller; none from a private
@@ -418,8 +425,18 @@ bool http_multipart_is(const char *content_type);
  */
 struct http_multipart *http_multipart_start(struct lws *wsi, struct stream *s,
     void (*push)(void *arg, const void *data, size_t len), void *arg);
+/*
+ * The upload's side of it without lws' parser, which needs a live connection
+ * (its wsi) for the Content-Type and the boundary: tests/fuzz/fuzz_documents.c
+ * calls http_multipart_part as lws_spa would. Free with http_multipart_free.
+ */
+struct http_multipart *http_multipart_new(struct stream *s,
+    void (*push)(void *arg, const void *data, size_t len), void *arg);
+/* One lws_spa file-part call (state: an enum lws_spa_fileupload_states). -1 stops the parser. */
+int http_multipart_part(struct http_multipart *m, const char *filename, const void *buf, int len,
+    int state);
 void http_multipart_feed(struct http_multipart *m, const void *in, size_t len);
-/* The body is complete: ends s, or fails it when there was no file part. */
+/* The body is complete: ends s, or fails it when it had no file part or no boundary ended it. */
 void http_multipart_end(struct http_multipart *m, struct stream *s);
 void http_multipart_free(struct http_multipart *m);
 

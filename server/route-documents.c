@@ -27,7 +27,7 @@
 #define DOCUMENTS_NAME_MAX 255
 
 /* A folder or file name: 1..255 bytes of UTF-8 without control characters (nor '/', for folders). */
-static bool
+bool
 documents_name_ok(struct request *req, const char *key, const char *name, bool folder)
 {
 	const unsigned char *s = (const unsigned char *)name;
@@ -516,7 +516,7 @@ documents_disposition(const char *name)
 }
 
 /* True when If-None-Match names etag (or is "*"). */
-static bool
+bool
 documents_etag_matches(const char *inm, const char *etag)
 {
 	return inm && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);

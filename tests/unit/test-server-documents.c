@@ -1,5 +1,6 @@
-/* test-server-documents.c -- unit tests of documents' pure parts: Range, Content-Disposition, the upload queue. */
+/* test-server-documents.c -- unit tests of documents' pure parts: Range, Content-Disposition, the upload queue, a multipart body's file part. */
 #include <check.h>
+#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,57 @@ START_TEST(stream_queues_pauses_and_ends)
 }
 END_TEST
 
+static void
+multipart_push(void *arg, const void *data, size_t len)
+{
+	stream_push(arg, data, len);
+}
+
+/* http_multipart_part as lws_spa calls it (tests/fuzz/fuzz_documents.c drives it further). */
+START_TEST(multipart_takes_one_whole_file_part)
+{
+	struct stream *s = stream_create(NULL, 1024);
+	struct http_multipart *m = http_multipart_new(s, multipart_push, s);
+	char out[16];
+
+	ck_assert_int_eq(http_multipart_part(m, "a.txt", NULL, 0, LWS_UFS_OPEN), 0);
+	ck_assert_int_eq(http_multipart_part(m, "a.txt", "abc", 3, LWS_UFS_CONTENT), 0);
+	ck_assert_int_eq(http_multipart_part(m, "a.txt", "de", 2, LWS_UFS_FINAL_CONTENT), 0);
+	ck_assert_int_eq(http_multipart_part(m, "", NULL, 0, LWS_UFS_CLOSE), 0);
+	http_multipart_end(m, s);
+	http_multipart_free(m);
+	ck_assert_str_eq(stream_name(s), "a.txt");
+	ck_assert_int_eq(stream_read(s, out, sizeof out), 5);
+	ck_assert(memcmp(out, "abcde", 5) == 0);
+	ck_assert_int_eq(stream_read(s, out, sizeof out), 0);
+	stream_free(s);
+
+	/* No boundary after the file part: lws never hands over what it still holds. */
+	s = stream_create(NULL, 1024);
+	m = http_multipart_new(s, multipart_push, s);
+	ck_assert_int_eq(http_multipart_part(m, "cut.bin", NULL, 0, LWS_UFS_OPEN), 0);
+	ck_assert_int_eq(http_multipart_part(m, "cut.bin", "abc", 3, LWS_UFS_CONTENT), 0);
+	ck_assert_int_eq(http_multipart_part(m, "", NULL, 0, LWS_UFS_CLOSE), 0);
+	http_multipart_end(m, s);
+	http_multipart_free(m);
+	ck_assert_int_eq(stream_read(s, out, sizeof out), -1);
+	ck_assert_str_eq(stream_why(s), "the multipart body ends inside its file part");
+	stream_free(s);
+
+	/* A second file part stops the parser and fails the upload. */
+	s = stream_create(NULL, 1024);
+	m = http_multipart_new(s, multipart_push, s);
+	ck_assert_int_eq(http_multipart_part(m, "a.txt", NULL, 0, LWS_UFS_OPEN), 0);
+	ck_assert_int_eq(http_multipart_part(m, "a.txt", "a", 1, LWS_UFS_FINAL_CONTENT), 0);
+	ck_assert_int_eq(http_multipart_part(m, "b.txt", NULL, 0, LWS_UFS_OPEN), -1);
+	http_multipart_end(m, s);
+	http_multipart_free(m);
+	ck_assert_int_eq(stream_read(s, out, sizeof out), -1);
+	ck_assert_str_eq(stream_why(s), "send one file per request");
+	stream_free(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -98,6 +150,7 @@ main(void)
 	tcase_add_test(tc, ranges);
 	tcase_add_test(tc, dispositions);
 	tcase_add_test(tc, stream_queues_pauses_and_ends);
+	tcase_add_test(tc, multipart_takes_one_whole_file_part);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
