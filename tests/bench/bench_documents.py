@@ -20,43 +20,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness as h  # noqa: E402
+from rss import Peak  # noqa: E402
 
 MIB = 1024 * 1024
 CHUNK = 256 * 1024
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-class Peak:
-    def __init__(self, pid):
-        self.pid, self.peak, self.stop = pid, 0, threading.Event()
-
-    def __enter__(self):
-        self.base = rss_kib(self.pid)
-        self.t = threading.Thread(target=self.run)
-        self.t.start()
-        return self
-
-    def run(self):
-        while not self.stop.is_set():
-            self.peak = max(self.peak, rss_kib(self.pid))
-            time.sleep(0.02)
-
-    def __exit__(self, *a):
-        self.stop.set()
-        self.t.join()
 
 
 def out(name, **kw):

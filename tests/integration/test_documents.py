@@ -16,11 +16,11 @@ import os
 import socket
 import sys
 import threading
-import time
 import urllib.parse
 import uuid
 
 import harness as h
+from rss import Peak
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tui"))
 import tuilib  # noqa: E402  (folio send --attach)
@@ -30,39 +30,9 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def rss_kib(srv):
-    with open(f"/proc/{srv.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise h.Failure("no VmRSS")
-
-
-class Sampler:
-    """The highest RSS of foliod while a block runs, sampled from a thread."""
-
-    def __init__(self, srv):
-        self.srv, self.peak, self.stop = srv, 0, threading.Event()
-
-    def __enter__(self):
-        self.base = rss_kib(self.srv)
-        self.t = threading.Thread(target=self.run)
-        self.t.start()
-        return self
-
-    def run(self):
-        while not self.stop.is_set():
-            self.peak = max(self.peak, rss_kib(self.srv))
-            time.sleep(0.02)
-
-    def __exit__(self, *a):
-        self.stop.set()
-        self.t.join()
-        self.peak = max(self.peak, rss_kib(self.srv))
-
-    @property
-    def growth_mib(self):
-        return (self.peak - self.base) / 1024
+def Sampler(srv):
+    """The highest RSS of foliod while a block runs (tests/lib/rss.py)."""
+    return Peak(srv.proc.pid)
 
 
 def upload(client, account_id, data, name="file.bin", folder_id=None, piece=MIB):
