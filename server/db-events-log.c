@@ -229,12 +229,19 @@ db_events_log_sessions_valid(struct db *db, const int64_t *ids, size_t n, int64_
 		buf_printf(&arr, "%s%lld", i ? "," : "", (long long)ids[i]);
 	buf_putc(&arr, '}');
 	p_str(&p, buf_str(&arr));
-	/* The same rules as auth_resolve(): not revoked, not expired, portal access. */
+	/*
+	 * The same rules as auth_resolve(): not revoked, not expired, portal
+	 * access, and not held to enrolling by the firm's two-factor policy (a
+	 * stream opened before the owner required it ends here).
+	 */
 	res = db_exec(db,
 	    "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id"
-	    " LEFT JOIN contacts c ON c.user_id = u.id"
+	    " JOIN firms f ON f.id = u.firm_id LEFT JOIN contacts c ON c.user_id = u.id"
 	    " WHERE s.id = ANY ($1::bigint[]) AND s.revoked_at IS NULL AND s.expires_at > now()"
-	    " AND coalesce(c.portal_access, true) ORDER BY s.id",
+	    " AND coalesce(c.portal_access, true)"
+	    " AND NOT (" DB_TOTP_COVERED " AND NOT EXISTS (SELECT 1 FROM user_totp t"
+	    "   WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL))"
+	    " ORDER BY s.id",
 	    &p);
 	buf_free(&arr);
 	if (res == NULL)

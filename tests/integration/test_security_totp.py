@@ -6,7 +6,10 @@ that may only enrol; an owner resets a lost phone; other firms are untouched.
 
 The codes are computed from the base32 secret with hmac/sha1 (tests/lib/totpcodes.py), not with liboath."""
 import base64
+import time
 import urllib.parse
+
+import websocket
 
 import harness as h
 from core_common import err
@@ -184,6 +187,30 @@ def the_firm_policy_leaves_a_session_that_may_only_enrol():
     h.eq(admin.get("/api/v1/threads").status, 200)
     h.eq(f.owner.must("POST", "/api/v1/me/totp/disable",
                       {"password": h.PASSWORD, "code": owner_codes.next()})["enabled"], False)
+
+
+@h.test
+def a_stream_opened_before_the_policy_ends_with_it():
+    """Streams are checked again every --event-ping-seconds: one opened before the owner required
+    two factors is closed (4401), as a new one is refused."""
+    srv = h.Server(args=["--event-ping-seconds", "1"])
+    f = h.Firm(srv)
+    m = f.staff()
+    ws = websocket.create_connection(f"ws://127.0.0.1:{srv.port}/api/v1/events",
+                                     header=["Authorization: Bearer " + m.token], timeout=30)
+    ws.ping()
+    f.owner.must("PATCH", "/api/v1/firm", {"require_totp": "staff"})
+    code = None
+    deadline = time.monotonic() + 30
+    while code is None and time.monotonic() < deadline:
+        try:
+            op, frame = ws.recv_data_frame(True)
+        except (websocket.WebSocketConnectionClosedException, OSError):
+            break
+        if op == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(frame.data[:2], "big")
+    h.eq(code, 4401, "the open stream is closed")
+    ws.close()
 
 
 @h.test
